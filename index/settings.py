@@ -51,7 +51,9 @@ class Settings(BaseSettings):
 
     # -- retrieval ---------------------------------------------------------------------------
     k: int = Field(8, ge=1, le=100, description="Passages handed to the answerer.")
-    candidates: int = Field(40, ge=1, le=1000, description="Per-retriever candidates before fusion.")
+    candidates: int = Field(
+        40, ge=1, le=1000, description="Per-retriever candidates before fusion."
+    )
     rrf_k: int = Field(60, ge=1)
     bm25_weight: float = Field(1.0, ge=0)
     dense_weight: float = Field(1.0, ge=0)

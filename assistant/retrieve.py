@@ -1,0 +1,111 @@
+"""Hybrid retrieval: BM25 (Dutch/English stemming) + dense vectors from Chroma, fused with RRF.
+
+Follow-ups without an LLM: the dense query is the current question's vector plus the earlier
+user turns' vector at ``history_weight``; BM25 runs on the current question and, at the same
+lower weight, on the earlier turns. Filters narrow both sides to the same documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from assistant.types import Filters, Passage
+from index.reader import IndexReader
+from index.settings import Settings
+
+Message = dict[str, str]
+
+
+def user_turns(history: Sequence[Message] | None, last: int = 2) -> list[str]:
+    """The last ``last`` user messages of a conversation, oldest first."""
+    turns = [str(m.get("content", "")) for m in history or () if m.get("role") == "user"]
+    return [t for t in turns if t.strip()][-last:]
+
+
+def rrf(ranked_lists: Sequence[tuple[Sequence[str], float]], k: int = 60) -> dict[str, float]:
+    """Weighted reciprocal rank fusion: ``sum(weight / (k + rank))`` over the lists.
+
+    >>> sorted(rrf([(["a", "b"], 1.0), (["b", "c"], 1.0)], k=1).items())
+    [('a', 0.5), ('b', 0.8333333333333333), ('c', 0.3333333333333333)]
+    """
+    scores: dict[str, float] = {}
+    for ids, weight in ranked_lists:
+        for rank, cid in enumerate(ids, start=1):
+            scores[cid] = scores.get(cid, 0.0) + weight / (k + rank)
+    return scores
+
+
+class HybridRetriever:
+    def __init__(self, reader: IndexReader, settings: Settings) -> None:
+        self.reader = reader
+        self.settings = settings
+
+    def allowed_docs(self, filters: Filters | None) -> list[str] | None:
+        if filters is None or filters.is_empty():
+            return None
+        docs = self.reader.snapshot.documents
+        return sorted(d for d, meta in docs.items() if filters.matches(meta))
+
+    def query_vector(self, question: str, history: Sequence[Message] | None) -> np.ndarray:
+        embedder = self.reader.embedder
+        vec = embedder.embed_query(question)
+        earlier = user_turns(history)
+        if earlier and self.settings.history_weight > 0:
+            hvec = embedder.embed_query(" ".join(earlier))
+            vec = vec + self.settings.history_weight * hvec
+            vec = vec / max(float(np.linalg.norm(vec)), 1e-12)
+        return vec
+
+    def retrieve(
+        self,
+        question: str,
+        k: int | None = None,
+        history: Sequence[Message] | None = None,
+        filters: Filters | None = None,
+        *,
+        query_vector: np.ndarray | None = None,
+        dense_only: bool = False,
+        lexical_only: bool = False,
+    ) -> list[Passage]:
+        s = self.settings
+        k = k or s.k
+        snapshot = self.reader.snapshot
+        docs = self.allowed_docs(filters)
+        if docs is not None and not docs:
+            return []
+        allowed_chunks = (
+            {cid for cid, rec in snapshot.chunks.items() if rec.doc_id in set(docs)}
+            if docs is not None
+            else None
+        )
+        lists: list[tuple[list[str], float]] = []
+        dense: dict[str, float] = {}
+        if not lexical_only:
+            vec = query_vector if query_vector is not None else self.query_vector(question, history)
+            hits = self.reader.store.query(vec, s.candidates, doc_ids=docs)
+            dense = dict(hits)
+            lists.append(([cid for cid, _ in hits], s.dense_weight))
+        if not dense_only:
+            bm25 = snapshot.lexical.search(question, s.candidates, allowed_chunks)
+            lists.append(([cid for cid, _ in bm25], s.bm25_weight))
+            earlier = user_turns(history)
+            if earlier and s.history_weight > 0:
+                hist = snapshot.lexical.search(" ".join(earlier), s.candidates, allowed_chunks)
+                lists.append(([cid for cid, _ in hist], s.bm25_weight * s.history_weight))
+        fused = rrf(lists, s.rrf_k)
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1])
+        out: list[Passage] = []
+        for cid, score in ranked:
+            rec = snapshot.chunks.get(cid)
+            if rec is None:  # written by an ingest newer than our snapshot
+                continue
+            meta: dict[str, Any] = dict(rec.metadata)
+            if cid in dense:
+                meta["dense_score"] = round(dense[cid], 4)
+            out.append(Passage(rec.doc_id, cid, rec.text, round(score, 6), meta))
+            if len(out) >= k:
+                break
+        return out

@@ -1,0 +1,152 @@
+"""The values the public API hands out: passages, citations, answers and retrieval filters.
+
+>>> Filters.from_pairs(["publisher=VNG", "era=2025"])
+Filters(publisher='VNG', doc_type=None, era='2025', source_id=None, date_from=None, date_to=None)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from index.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk. ``source_id`` is the document id (the file stem)."""
+
+    source_id: str
+    chunk_id: str
+    text: str
+    score: float
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return str(self.metadata.get("title") or self.source_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Marker ``[i + 1]`` of an answer. ``quote`` is a verbatim span of the chunk's text."""
+
+    source_id: str
+    title: str
+    publisher: str
+    date: str
+    url: str
+    quote: str
+    chunk_id: str
+    score: float
+    passage: str = ""  # the whole chunk text, so a reader can see the quote in context
+    page: int | None = None
+
+    @classmethod
+    def from_passage(cls, passage: Passage, quote: str, score: float) -> Citation:
+        meta = passage.metadata
+        page = meta.get("page")
+        return cls(
+            source_id=passage.source_id,
+            title=passage.title,
+            publisher=str(meta.get("publisher") or ""),
+            date=str(meta.get("date") or ""),
+            url=str(meta.get("url") or ""),
+            quote=quote,
+            chunk_id=passage.chunk_id,
+            score=round(float(score), 4),
+            passage=passage.text,
+            page=int(page) if isinstance(page, int) else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """What :meth:`assistant.Assistant.ask` returns."""
+
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    language: str = "nl"
+    answerer: str = "extractive"
+    passages: list[Passage] = field(default_factory=list)  # what retrieval returned
+    seconds: float = 0.0
+
+    def to_dict(self, *, with_passages: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        if not with_passages:
+            data.pop("passages")
+        return data
+
+
+_FILTER_KEYS = ("publisher", "doc_type", "era", "source_id", "date_from", "date_to")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata filters for retrieval. Text fields match case-insensitively; ``publisher`` also
+    matches a part ("VNG" matches "VNG (Vereniging van Nederlandse Gemeenten)"). Several values
+    may be given separated by ``|``. Dates are ISO (``2025-07-01``); undated documents never
+    pass a date filter."""
+
+    publisher: str | None = None
+    doc_type: str | None = None
+    era: str | None = None
+    source_id: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[str]) -> Filters:
+        """Parse CLI ``key=value`` pairs."""
+        values: dict[str, str] = {}
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            key = key.strip().replace("-", "_")
+            if not sep or key not in _FILTER_KEYS or not value.strip():
+                raise ConfigError(
+                    f"invalid filter {pair!r}: use key=value with key one of "
+                    + ", ".join(_FILTER_KEYS)
+                )
+            values[key] = value.strip()
+        return cls(**values)
+
+    @classmethod
+    def coerce(cls, value: Filters | dict[str, Any] | None) -> Filters | None:
+        if value is None or isinstance(value, Filters):
+            return value
+        unknown = set(value) - set(_FILTER_KEYS)
+        if unknown:
+            raise ConfigError(f"unknown filter keys: {', '.join(sorted(unknown))}")
+        return cls(**{k: (str(v) if v not in (None, "") else None) for k, v in value.items()})
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, f.name) in (None, "") for f in fields(self))
+
+    def matches(self, doc: dict[str, Any]) -> bool:
+        """Does a document's metadata pass these filters?"""
+
+        def options(v: str) -> list[str]:
+            return [o.strip().lower() for o in v.split("|") if o.strip()]
+
+        if self.publisher:
+            pub = str(doc.get("publisher", "")).lower()
+            if not any(o in pub for o in options(self.publisher)):
+                return False
+        for key in ("doc_type", "era", "source_id"):
+            wanted = getattr(self, key)
+            got = str(doc.get("doc_id" if key == "source_id" else key, "")).lower()
+            if wanted and got not in options(wanted):
+                return False
+        date = str(doc.get("date") or "")
+        if self.date_from and (not date or date < self.date_from):
+            return False
+        return not (self.date_to and (not date or date > self.date_to))

@@ -1,0 +1,150 @@
+"""BM25 over the chunks, with Dutch (and English) stemming and stop words, persisted on disk.
+
+Ingest rebuilds it when the catalog changed and swaps it in atomically; readers load it once.
+Each passage is stemmed in its own language and a query in its own, so an English question
+matches English pages and a Dutch one Dutch letters.
+
+>>> tokenize("De gemeenten digitaliseren samen", "nl")
+['gemeent', 'digitaliser', 'sam']
+>>> query_tokens("digitale overheid en de digitale samenleving")
+['digital', 'over', 'samenlev']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.language import detect_language
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN
+
+    return frozenset(_fold(w) for w in (*STOPWORDS_DUTCH, *STOPWORDS_EN))
+
+
+@cache
+def _stemmer(language: str) -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english" if language == "en" else "dutch")
+
+
+def _fold(word: str) -> str:
+    """Lowercase without diacritics: 'méér' and 'meer', 'coördinatie' and 'coordinatie' meet."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _words(text: str) -> list[str]:
+    stop = _stopwords()
+    out = []
+    for w in _WORD.findall(text):
+        f = _fold(w)
+        if f not in stop and (len(f) > 1 or f.isdigit()) and not f.startswith("_"):
+            out.append(f)
+    return out
+
+
+def tokenize(text: str, language: str = "nl") -> list[str]:
+    """Stemmed content words of a passage in ``language`` ('nl' or 'en')."""
+    return list(_stemmer(language).stemWords(_words(text)))
+
+
+def query_tokens(text: str) -> list[str]:
+    """A query's tokens, stemmed in the query's own language (duplicates removed).
+
+    Stemming a Dutch query the English way would add noise ("overheid" -> "over"), so only
+    the detected language is used; passages of the other language are the dense side's job.
+    """
+    return list(dict.fromkeys(tokenize(text, detect_language(text))))
+
+
+class LexicalIndex:
+    """A bm25s index plus the chunk ids of its rows."""
+
+    def __init__(self, retriever: Any, ids: list[str]) -> None:
+        self.retriever = retriever
+        self.ids = ids
+        self._row = {cid: i for i, cid in enumerate(ids)}
+
+    @classmethod
+    def build(
+        cls, ids: Sequence[str], texts: Sequence[str], languages: Sequence[str]
+    ) -> LexicalIndex:
+        import bm25s
+
+        corpus = [
+            tokenize(t, lang) or ["_empty_"] for t, lang in zip(texts, languages, strict=True)
+        ]
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        if corpus:
+            retriever.index(corpus, show_progress=False)
+        return cls(retriever, list(ids))
+
+    def save(self, path: Path) -> None:
+        """Write to a temporary folder, then swap it in, so readers never see half an index."""
+        tmp = path.with_name(path.name + ".tmp")
+        old = path.with_name(path.name + ".old")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.ids:
+            self.retriever.save(str(tmp), show_progress=False)
+        (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+        shutil.rmtree(old, ignore_errors=True)
+        if path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex:
+        import bm25s
+
+        ids = json.loads((path / "ids.json").read_text(encoding="utf-8"))
+        retriever = (
+            bm25s.BM25.load(str(path), show_progress=False, verbosity=0) if ids else bm25s.BM25()
+        )
+        return cls(retriever, ids)
+
+    def search(
+        self, query: str, n: int, allowed: set[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Best ``n`` chunks as ``(chunk_id, bm25 score)``; only ids in ``allowed`` if given."""
+        if not self.ids:
+            return []
+        vocab = self.retriever.vocab_dict
+        tokens = [t for t in query_tokens(query) if t in vocab]
+        if not tokens:
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(len(self.ids), dtype=np.float32)
+            for cid in allowed:
+                row = self._row.get(cid)
+                if row is not None:
+                    mask[row] = 1.0
+            if not mask.any():
+                return []
+        k = min(n, len(self.ids))
+        docs, scores = self.retriever.retrieve(
+            [tokens], k=k, show_progress=False, weight_mask=mask, n_threads=1
+        )
+        return [
+            (self.ids[int(d)], float(s))
+            for d, s in zip(docs[0], scores[0], strict=True)
+            if float(s) > 0
+        ]

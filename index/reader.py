@@ -1,0 +1,98 @@
+"""Read side of the index: the catalog in memory, BM25 and the vector store, reloaded on change.
+
+Readers hold one consistent snapshot (catalog rows + BM25 of the same generation); when an
+ingest finishes, the next call to :meth:`IndexReader.refresh` swaps in the new snapshot, so a
+chat never sees half a document.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from index.catalog import Catalog, ChunkRecord
+from index.embed import Embedder
+from index.errors import IndexMismatchError, IndexNotFoundError
+from index.ingest import BM25_DIR, CATALOG_FILE, MANIFEST_FILE, manifest_for
+from index.lexical import LexicalIndex
+from index.settings import Settings
+from index.store import ChromaStore, Manifest, rebuild_hint
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    generation: int
+    chunks: dict[str, ChunkRecord]
+    documents: dict[str, dict[str, Any]]
+    lexical: LexicalIndex
+
+
+class IndexReader:
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        index_dir = settings.index_dir
+        manifest_path = index_dir / MANIFEST_FILE
+        if not (index_dir / CATALOG_FILE).exists() or not manifest_path.exists():
+            raise IndexNotFoundError(
+                f"No index found at {index_dir}. Build it with: nds-assistant ingest "
+                f"--index {index_dir}"
+            )
+        wanted = manifest_for(settings, embedder)
+        found = Manifest.from_json(manifest_path.read_text(encoding="utf-8"))
+        diffs = found.differences(wanted)
+        if diffs:
+            raise IndexMismatchError(
+                f"The index at {index_dir} does not match the settings: "
+                + "; ".join(diffs)
+                + ". "
+                + rebuild_hint(index_dir)
+            )
+        self.manifest = found
+        self._store: ChromaStore | None = None
+        self._lock = threading.Lock()
+        self._snapshot = self._load()
+
+    @property
+    def store(self) -> ChromaStore:
+        """The vector store, (re)connected on demand: a Chroma server may come and go."""
+        if self._store is None:
+            self._store = ChromaStore.open(self.settings, self.manifest)
+        return self._store
+
+    def reset_store(self) -> None:
+        self._store = None
+
+    def _load(self) -> Snapshot:
+        catalog = Catalog(self.settings.index_dir / CATALOG_FILE, readonly=True)
+        try:
+            # Read rows and generation in one transaction: a consistent view of the catalog.
+            catalog._db.execute("BEGIN")
+            generation = catalog.generation()
+            rows = catalog.chunks()
+            docs = {d: rec.metadata | {"doc_id": d} for d, rec in catalog.documents().items()}
+            catalog._db.execute("COMMIT")
+        finally:
+            catalog.close()
+        lexical = LexicalIndex.load(self.settings.index_dir / BM25_DIR)
+        return Snapshot(generation, {r.chunk_id: r for r in rows}, docs, lexical)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def refresh(self) -> bool:
+        """Swap in a newer snapshot if an ingest finished since; True when it did."""
+        path = self.settings.index_dir / MANIFEST_FILE
+        try:
+            generation = int(json.loads(path.read_text(encoding="utf-8")).get("generation", 0))
+        except (OSError, ValueError):
+            return False
+        if generation == self._snapshot.generation:
+            return False
+        with self._lock:
+            if generation != self._snapshot.generation:
+                self._snapshot = self._load()
+        return True
