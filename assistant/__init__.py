@@ -1,0 +1,45 @@
+"""nds-assistant: grounded, cited answers over the Nederlandse Digitaliseringsstrategie.
+
+>>> from assistant import Assistant                              # doctest: +SKIP
+>>> Assistant().ask("Wat zijn de zes prioriteiten van de NDS?")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from assistant.types import Answer, Citation, Filters, Passage
+from index.errors import (
+    ConfigError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    IndexUnavailableError,
+    NDSError,
+)
+from index.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.core import Assistant
+
+__all__ = [
+    "Answer",
+    "Assistant",
+    "Citation",
+    "ConfigError",
+    "Filters",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "IndexUnavailableError",
+    "NDSError",
+    "Passage",
+    "Settings",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: `import assistant` stays cheap for the CLI's --help.
+    if name == "Assistant":
+        from assistant.core import Assistant
+
+        return Assistant
+    raise AttributeError(name)

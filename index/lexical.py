@@ -148,3 +148,18 @@ class LexicalIndex:
             for d, s in zip(docs[0], scores[0], strict=True)
             if float(s) > 0
         ]
+
+    def idf(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Inverse document frequency of each token (unknown tokens get the maximum)."""
+        n = max(len(self.ids), 1)
+        max_idf = float(np.log(1 + n))
+        if not self.ids:
+            return dict.fromkeys(tokens, max_idf)
+        vocab = self.retriever.vocab_dict
+        indptr = self.retriever.scores["indptr"]
+        out = {}
+        for t in tokens:
+            tid = vocab.get(t)
+            df = 0 if tid is None else int(indptr[tid + 1] - indptr[tid])
+            out[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5))) if df else max_idf
+        return out

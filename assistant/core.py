@@ -1,0 +1,214 @@
+"""The public entry point: :class:`Assistant` (retrieve, ask, stream).
+
+>>> from assistant import Assistant                                    # doctest: +SKIP
+>>> bot = Assistant()                                                  # doctest: +SKIP
+>>> ans = bot.ask("Wat zijn de zes prioriteiten van de NDS?")          # doctest: +SKIP
+>>> ans.refused, ans.citations[0].source_id                            # doctest: +SKIP
+(False, 'developer-overheid-nds-voor-developers')
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.answerer import Answerer, Extractive
+from assistant.extractive import AnswerRequest, ExtractiveAnswerer, pieces
+from assistant.messages import frame
+from assistant.retrieve import HybridRetriever, Message
+from assistant.types import Answer, Filters, Passage
+from index.embed import Embedder, make_embedder
+from index.errors import ConfigError, IndexUnavailableError
+from index.language import detect_language
+from index.reader import IndexReader
+from index.settings import Settings
+
+log = logging.getLogger("nds_assistant")
+
+MAX_QUESTION_CHARS = 2000
+
+
+def clean_question(question: str) -> str:
+    """Drop control characters and collapse whitespace; keep every printable character."""
+    kept = "".join(
+        ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in question
+    )
+    return re.sub(r"\s+", " ", kept).strip()
+
+
+def validate_history(history: Sequence[Message] | None) -> list[Message]:
+    out: list[Message] = []
+    for i, turn in enumerate(history or ()):
+        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant"):
+            raise ConfigError(
+                f"history[{i}] must be {{'role': 'user'|'assistant', 'content': str}}"
+            )
+        content = turn.get("content")
+        out.append(
+            {"role": str(turn["role"]), "content": content if isinstance(content, str) else ""}
+        )
+    return out
+
+
+class Assistant:
+    """Grounded, cited answers over the NDS index. Thread-safe for concurrent ``ask`` calls."""
+
+    def __init__(
+        self,
+        index_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        answerer: Answerer | None = None,
+    ) -> None:
+        settings = settings or Settings()
+        if index_dir is not None:
+            settings = settings.with_overrides(index_dir=Path(index_dir))
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings)
+        self.reader = IndexReader(settings, self.embedder)
+        self.retriever = HybridRetriever(self.reader, settings)
+        self.extractive = Extractive(
+            ExtractiveAnswerer(
+                self.embedder,
+                max_sentences=settings.max_answer_sentences,
+                refusal_threshold=settings.refusal_threshold,
+            )
+        )
+        self._answerer = answerer
+
+    @property
+    def answerer(self) -> Answerer:
+        if self._answerer is None:
+            if self.settings.answerer == "llm":
+                from assistant.llm import LLMAnswerer
+
+                self._answerer = LLMAnswerer.from_settings(self.settings, self)
+            else:
+                self._answerer = self.extractive
+        return self._answerer
+
+    # -- retrieval ---------------------------------------------------------------------------
+    def retrieve(
+        self,
+        question: str,
+        k: int = 10,
+        history: Sequence[Message] | None = None,
+        filters: Filters | dict[str, Any] | None = None,
+    ) -> list[Passage]:
+        """The ``k`` best passages for a question (hybrid BM25 + dense, fused with RRF)."""
+        self.reader.refresh()
+        return self._guard(
+            lambda: self.retriever.retrieve(
+                clean_question(question), k, validate_history(history), Filters.coerce(filters)
+            )
+        )
+
+    def _guard(self, fn: Any) -> Any:
+        try:
+            return fn()
+        except IndexUnavailableError:
+            self.reader.reset_store()
+            raise
+        except Exception as exc:
+            if _is_connection_error(exc):
+                self.reader.reset_store()
+                raise IndexUnavailableError(
+                    "The index is unavailable: the Chroma server cannot be reached. "
+                    "Check that it is running."
+                ) from exc
+            raise
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Every document in the index: doc_id, title, publisher, date, url, ..."""
+        self.reader.refresh()
+        docs = self.reader.snapshot.documents.values()
+        return sorted(docs, key=lambda d: (str(d.get("date") or "0000"), d["doc_id"]), reverse=True)
+
+    # -- answering ---------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        filters: Filters | dict[str, Any] | None = None,
+        *,
+        k: int | None = None,
+    ) -> Answer:
+        """Answer a question with citations, or refuse when the sources do not hold it."""
+        answer: Answer | None = None
+        for part in self.stream_answer(question, history, filters, k=k):
+            if isinstance(part, Answer):
+                answer = part
+        assert answer is not None
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        filters: Filters | dict[str, Any] | None = None,
+    ) -> Iterator[str]:
+        """The answer text in pieces (their concatenation equals ``ask(...).text``)."""
+        for part in self.stream_answer(question, history, filters):
+            if isinstance(part, str):
+                yield part
+
+    def stream_answer(
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        filters: Filters | dict[str, Any] | None = None,
+        *,
+        k: int | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text pieces, then the final :class:`Answer` as the last item (for the chat)."""
+        started = time.perf_counter()
+        history = validate_history(history)
+        q = clean_question(question)
+        language = detect_language(q, default=self.settings.chat_language)
+        early = self._early_reply(q, language, question)
+        if early is not None:
+            yield from pieces(early.text)
+            yield early
+            return
+        self.reader.refresh()
+        f = Filters.coerce(filters)
+        qvec = self.retriever.query_vector(q, history)
+        passages = self._guard(
+            lambda: self.retriever.retrieve(q, k or self.settings.k, history, f, query_vector=qvec)
+        )
+        request = AnswerRequest(
+            q, language, passages, qvec, self.reader.snapshot.lexical, history or None
+        )
+        for part in self.answerer.stream(request):
+            if isinstance(part, Answer):
+                part.seconds = round(time.perf_counter() - started, 4)
+            yield part
+
+    def _early_reply(self, q: str, language: str, original: str) -> Answer | None:
+        if not q:
+            text = frame(language, "empty")
+        elif len(q) > MAX_QUESTION_CHARS:
+            text = frame(language, "too_long", n=len(q), max=MAX_QUESTION_CHARS)
+        else:
+            return None
+        return Answer(question=original, text=text, refused=True, language=language)
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    names = {type(e).__name__ for e in _chain(exc)}
+    return bool(
+        names
+        & {"ConnectError", "ConnectionError", "ConnectTimeout", "RemoteProtocolError", "ReadError"}
+    ) or "Could not connect" in str(exc)
+
+
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
+    while exc is not None:
+        yield exc
+        exc = exc.__cause__ or exc.__context__

@@ -1,0 +1,270 @@
+"""The default answerer: picks source sentences that answer the question, with a marker each.
+
+No text is generated: every sentence of an answer is a verbatim span of a retrieved passage,
+and the only other words are the fixed frames of :mod:`assistant.messages`.
+
+Scoring a candidate sentence: embedding cosine with the question, plus idf-weighted overlap
+of stemmed content words, plus a small prior for the passage's retrieval rank. Only the best
+few candidates (by overlap and rank) are embedded, to keep answering fast on 2 cores.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.messages import frame
+from assistant.types import Answer, Citation, Passage
+from assistant.verify import looks_like_instruction
+from index.chunk import sentence_spans
+from index.embed import Embedder
+from index.lexical import LexicalIndex, tokenize
+
+_LIST_LINE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+(.+)$", re.MULTILINE)
+_LIST_CUE = re.compile(
+    r"\b(welke|noem|opsomming|lijst|wat zijn|which|what are|list|name the|what initial|"
+    r"prioriteiten|doelen|stappen|priorities|goals|steps)\b",
+    re.IGNORECASE,
+)
+_MARKUP = re.compile(r"^#+\s*|\*\*|__|\[([^\]]+)\]\([^)]*\)")
+
+
+@dataclass
+class Candidate:
+    passage_rank: int
+    passage: Passage
+    start: int
+    end: int
+    text: str
+    lexical: float = 0.0
+    cosine: float = 0.0
+    score: float = 0.0
+
+
+@dataclass
+class Evidence:
+    """How well the retrieved passages cover the question (used for the refusal decision)."""
+
+    best_cosine: float
+    coverage: float
+    same_language: bool
+
+
+def question_terms(question: str, language: str) -> list[str]:
+    return list(dict.fromkeys(tokenize(question, language)))
+
+
+class SentenceVectors:
+    """Query-time sentence embeddings with a bounded in-memory cache."""
+
+    def __init__(self, embedder: Embedder, size: int = 20_000) -> None:
+        self.embedder = embedder
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+
+    def get(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            for t, v in zip(missing, self.embedder.embed_passages(missing), strict=True):
+                self._cache[t] = v
+                if len(self._cache) > self._size:
+                    self._cache.popitem(last=False)
+        for t in texts:
+            self._cache.move_to_end(t)
+        return np.vstack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1))
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        max_sentences: int = 4,
+        refusal_threshold: float = 0.5,
+        embed_candidates: int = 10,
+    ) -> None:
+        self.vectors = SentenceVectors(embedder)
+        self.max_sentences = max_sentences
+        self.refusal_threshold = refusal_threshold
+        self.embed_candidates = embed_candidates
+
+    # -- candidates --------------------------------------------------------------------------
+    def candidates(self, passages: Sequence[Passage], limit: int = 6) -> list[Candidate]:
+        out = []
+        for rank, p in enumerate(passages[:limit]):
+            for s, e, heading in sentence_spans(p.text):
+                text = p.text[s:e]
+                if heading or len(text) < 20 or looks_like_instruction(text):
+                    continue
+                out.append(Candidate(rank, p, s, e, text))
+        return out
+
+    def score(
+        self,
+        question: str,
+        qvec: np.ndarray,
+        language: str,
+        cands: list[Candidate],
+        lexical: LexicalIndex,
+    ) -> Evidence:
+        terms = {
+            **{t: 0.0 for t in question_terms(question, "nl")},
+            **{t: 0.0 for t in question_terms(question, "en")},
+        }
+        idf = lexical.idf(list(terms))
+        total = sum(idf.values()) or 1.0
+        for c in cands:
+            stems = set(tokenize(c.text, "nl")) | set(tokenize(c.text, "en"))
+            c.lexical = sum(w for t, w in idf.items() if t in stems) / total
+        pre = sorted(cands, key=lambda c: -(c.lexical + 0.15 / (1 + c.passage_rank)))
+        chosen = pre[: self.embed_candidates]
+        if chosen:
+            vecs = self.vectors.get([c.text for c in chosen])
+            for c, cos in zip(chosen, vecs @ qvec, strict=True):
+                c.cosine = float(cos)
+        for c in cands:
+            base = c.cosine if c.cosine else 0.0
+            c.score = base + 0.25 * c.lexical + 0.02 / (1 + c.passage_rank)
+        best_cos = max((c.cosine for c in cands), default=0.0)
+        # Coverage: idf-weighted share of question terms present in the best three passages.
+        top_text = " ".join(p.text for p in {c.passage.chunk_id: c.passage for c in cands}.values())
+        stems = set(tokenize(top_text, "nl")) | set(tokenize(top_text, "en"))
+        q_lang_terms = question_terms(question, language)
+        q_idf = lexical.idf(q_lang_terms)
+        q_total = sum(q_idf.values()) or 1.0
+        coverage = sum(w for t, w in q_idf.items() if t in stems) / q_total
+        langs = {str(c.passage.metadata.get("language", "nl")) for c in cands[:10]}
+        return Evidence(best_cos, coverage, language in langs)
+
+    def evidence_score(self, ev: Evidence) -> float:
+        """One number in 0..1: how sure we are that the passages hold the answer."""
+        from assistant.verify import rescale_cosine
+
+        dense = rescale_cosine(ev.best_cosine, 0.78, 0.90)
+        if not ev.same_language:
+            return dense
+        return 0.5 * dense + 0.5 * ev.coverage
+
+    # -- composing ---------------------------------------------------------------------------
+    def select(self, cands: list[Candidate]) -> list[Candidate]:
+        ranked = sorted(cands, key=lambda c: -c.score)
+        if not ranked:
+            return []
+        best = ranked[0].score
+        picked: list[Candidate] = []
+        for c in ranked:
+            if len(picked) >= self.max_sentences or c.score < best - 0.06:
+                break
+            words = set(c.text.lower().split())
+            if any(
+                len(words & set(p.text.lower().split())) / max(len(words), 1) > 0.6 for p in picked
+            ):
+                continue
+            picked.append(c)
+        # Read in source order: by passage, then position.
+        return sorted(picked, key=lambda c: (c.passage_rank, c.start))
+
+    def list_items(self, question: str, picked: list[Candidate]) -> list[Candidate] | None:
+        """When the question asks for a list and the best passage holds one, return its items."""
+        if not _LIST_CUE.search(question) or not picked:
+            return None
+        best = max(picked, key=lambda c: c.score)
+        passage = best.passage
+        items = []
+        for m in _LIST_LINE.finditer(passage.text):
+            text = m.group(1).strip()
+            if len(text) >= 3 and not looks_like_instruction(text):
+                start = m.start(1)
+                items.append(Candidate(best.passage_rank, passage, start, start + len(text), text))
+        if len(items) < 2:
+            return None
+        return items[:12]
+
+
+def display(text: str) -> str:
+    """Source text as shown in an answer: Markdown emphasis and link targets dropped, one line.
+
+    >>> display("**Cloud** en [data](https://x.nl)\\nsamen")
+    'Cloud en data samen'
+    """
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = text.replace("**", "").replace("__", "")
+    text = re.sub(r"^#+\s*", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def compose(
+    picked: Sequence[Candidate], language: str, as_list: bool, passages_language: str
+) -> tuple[str, list[Citation]]:
+    """Answer text with one ``[n]`` marker per quoted sentence, and the citations."""
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for c in picked:
+        citations.append(Citation.from_passage(c.passage, c.text, c.score))
+        parts.append(f"{display(c.text)} [{len(citations)}]")
+    if as_list:
+        body = frame(language, "list_intro") + "\n" + "\n".join(f"- {p}" for p in parts)
+    else:
+        body = " ".join(parts)
+        if passages_language != language:
+            body = frame(language, "other_language") + " " + body
+    return body, citations
+
+
+def refusal_text(language: str, passages: Sequence[Passage]) -> str:
+    titles = list(dict.fromkeys(p.title for p in passages))[:3]
+    text = frame(language, "refusal")
+    if titles:
+        text += " " + frame(language, "nearest") + "\n" + "\n".join(f"- {t}" for t in titles)
+    return text
+
+
+def pieces(text: str) -> Iterator[str]:
+    """Split an answer into stream pieces whose concatenation is the text."""
+    for m in re.finditer(r"\S+\s*|\s+", text):
+        yield m.group(0)
+
+
+@dataclass
+class AnswerRequest:
+    """Everything an answerer gets: the question and what retrieval found for it."""
+
+    question: str
+    language: str
+    passages: list[Passage]
+    query_vector: np.ndarray
+    lexical: LexicalIndex
+    history: list[dict[str, str]] | None = None
+
+
+def _answer(req: AnswerRequest, text: str, refused: bool, cites: list[Citation]) -> Answer:
+    return Answer(
+        question=req.question,
+        text=text,
+        refused=refused,
+        citations=cites,
+        language=req.language,
+        answerer="extractive",
+        passages=list(req.passages),
+    )
+
+
+def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answer:
+    """Pick, check and compose; refuse when the evidence does not cover the question."""
+    cands = answerer.candidates(req.passages)
+    ev = answerer.score(req.question, req.query_vector, req.language, cands, req.lexical)
+    if not cands or answerer.evidence_score(ev) < answerer.refusal_threshold:
+        return _answer(req, refusal_text(req.language, req.passages), True, [])
+    picked = answerer.select(cands)
+    items = answerer.list_items(req.question, picked)
+    chosen = items or picked
+    langs = [str(c.passage.metadata.get("language", "nl")) for c in chosen]
+    passages_language = max(set(langs), key=langs.count)
+    text, cites = compose(chosen, req.language, items is not None, passages_language)
+    return _answer(req, text, False, cites)

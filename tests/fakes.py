@@ -1,0 +1,57 @@
+"""Test doubles. Nothing here is a real model."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class FakeEmbedder:
+    """A FAKE embedder for logic tests: a deterministic hashing-trick bag of words.
+
+    Each lower-cased word adds +1 or -1 to one of ``dim`` buckets (both chosen by a sha256 of
+    the word); the vector is L2-normalised. Texts sharing words get similar vectors, so it is
+    good enough to exercise plumbing, and it is instant. It says nothing about retrieval quality.
+    ``calls`` and ``embedded`` count how often and how many texts were embedded.
+    """
+
+    def __init__(self, dim: int = 64, model_id: str = "fake/hash-64") -> None:
+        self._dim = dim
+        self._model_id = model_id
+        self.calls = 0
+        self.embedded = 0
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._dim
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self._dim, dtype=np.float32)
+        for word in _WORD.findall(text.lower()):
+            digest = hashlib.sha256(word.encode("utf-8")).digest()
+            bucket = int.from_bytes(digest[:4], "little") % self._dim
+            vec[bucket] += 1.0 if digest[4] & 1 else -1.0
+        norm = float(np.linalg.norm(vec))
+        if norm == 0.0:
+            vec[0] = 1.0
+            return vec
+        return vec / norm
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        self.embedded += len(texts)
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        return np.vstack([self._vector(t) for t in texts]).astype(np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
