@@ -183,7 +183,7 @@ class Assistant:
             lambda: self.retriever.retrieve(q, k or self.settings.k, history, f, query_vector=qvec)
         )
         request = AnswerRequest(
-            q, language, passages, qvec, self.reader.snapshot.lexical, history or None
+            q, language, passages, qvec, self.reader.snapshot.lexical, history or None, f
         )
         for part in self.answerer.stream(request):
             if isinstance(part, Answer):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.messages import frame
-from assistant.types import Answer, Citation, Passage
+from assistant.types import Answer, Citation, Filters, Passage
 from assistant.verify import looks_like_instruction
 from index.chunk import sentence_spans
 from index.embed import Embedder
@@ -241,6 +241,7 @@ class AnswerRequest:
     query_vector: np.ndarray
     lexical: LexicalIndex
     history: list[dict[str, str]] | None = None
+    filters: Filters | None = None  # what retrieval was narrowed to (an LLM re-retrieves with it)
 
 
 def _answer(req: AnswerRequest, text: str, refused: bool, cites: list[Citation]) -> Answer:

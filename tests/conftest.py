@@ -118,9 +118,7 @@ class ChromaServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 self.stop()
-                pytest.fail(
-                    f"chroma server exited with code {self.proc.returncode}:\n{self.log()}"
-                )
+                pytest.fail(f"chroma server exited with code {self.proc.returncode}:\n{self.log()}")
             try:
                 with urllib.request.urlopen(url, timeout=2) as resp:
                     if resp.status == 200:
