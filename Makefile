@@ -46,9 +46,9 @@ system-deps:
 	@if [ -x /usr/bin/chromium ]; then \
 	  echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null || echo present)"; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-color-emoji; \
 	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
-	  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-color-emoji; \
 	else \
 	  echo "WARNING: /usr/bin/chromium is missing and this user cannot install it;" \
 	       "browser tests will fail. As root: apt-get install -y chromium" >&2; \

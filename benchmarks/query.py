@@ -1,0 +1,100 @@
+"""Query benchmark: warm ``retrieve`` and ``ask`` latency, and the CLI's cold start.
+
+    python -m benchmarks.query [--index DIR] [--repeats N] [--json PATH]
+
+Uses the golden questions as the workload and an existing index (``make ingest`` builds the
+default one). Figures are min/median/max over repeats of the per-question p50/p95.
+Goals: ask p50 < 150 ms warm on 2 cores; ``nds-assistant ask`` cold start < 3 s, torch not
+imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+GOLDEN = Path(__file__).parents[1] / "evals" / "golden.jsonl"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run(index: Path, repeats: int) -> dict[str, Any]:
+    from assistant import Assistant, Settings
+
+    questions = [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines()]
+    bot = Assistant(settings=Settings(index_dir=index))
+    bot.ask("Wat is de NDS?")  # warm up: model loaded, caches primed once
+    result: dict[str, Any] = {"questions": len(questions), "rows": {}}
+    for name, fn in (
+        ("retrieve", lambda q: bot.retrieve(q["question"], k=10, history=q.get("history"))),
+        ("ask", lambda q: bot.ask(q["question"], history=q.get("history"))),
+    ):
+        p50s, p95s = [], []
+        for _ in range(repeats):
+            times = []
+            for q in questions:
+                t = time.perf_counter()
+                fn(q)
+                times.append((time.perf_counter() - t) * 1000)
+            p50s.append(percentile(times, 0.5))
+            p95s.append(percentile(times, 0.95))
+        result["rows"][f"{name} p50 (ms)"] = p50s
+        result["rows"][f"{name} p95 (ms)"] = p95s
+    colds, torch_loaded = [], False
+    code = (
+        "import sys; from assistant.cli import main; "
+        f"rc = main(['ask', 'Wat is de NDS?', '--index', {str(index)!r}]); "
+        "print('TORCH' if 'torch' in sys.modules else 'NOTORCH', file=sys.stderr)"
+    )
+    for _ in range(repeats):
+        t = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=False
+        )
+        colds.append(time.perf_counter() - t)
+        torch_loaded |= "NOTORCH" not in proc.stderr
+    result["rows"]["cli ask cold start (s)"] = colds
+    result["torch_imported"] = torch_loaded
+    return result
+
+
+def table(result: dict[str, Any]) -> str:
+    goals = {"ask p50 (ms)": "< 150", "cli ask cold start (s)": "< 3"}
+    lines = [f"{'metric':<24} {'min':>9} {'median':>9} {'max':>9}  goal"]
+    for name, values in result["rows"].items():
+        lines.append(
+            f"{name:<24} {min(values):>9.1f} {statistics.median(values):>9.1f} "
+            f"{max(values):>9.1f}  {goals.get(name, '')}"
+        )
+    lines.append(f"torch imported by `ask`: {result['torch_imported']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.query", description=__doc__)
+    parser.add_argument("--index", type=Path, default=Path(".nds/index"))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    result = run(args.index, args.repeats)
+    print(table(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
