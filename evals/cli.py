@@ -1,0 +1,143 @@
+"""``nds-assistant eval``: run the golden set, or compare two runs.
+
+    nds-assistant eval [--golden PATH] [--answerer extractive|llm] [--out evals/runs/NAME]
+                       [--baselines] [--limit N] [--compare-to RUN] [--index DIR] [--judge]
+    nds-assistant eval compare RUN_A RUN_B
+
+``main`` takes the arguments after ``eval`` (a leading ``eval`` is accepted too).
+Exit codes: 0 ok; 1 the floor (``--check-floor``) was missed or ``compare`` found regressions
+with ``--fail-on-worse``; 2 usage or index errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="nds-assistant eval",
+        description="Score the assistant on the golden questions (see evals/README.md). "
+        "Use `nds-assistant eval compare RUN_A RUN_B` to compare two runs.",
+    )
+    p.add_argument("--golden", type=Path, help="golden JSONL (default: evals/golden.jsonl)")
+    p.add_argument("--answerer", choices=("extractive", "llm"), help="override NDS_ANSWERER")
+    p.add_argument(
+        "--out", type=Path, help="run folder (default: evals/runs/<date-time>)", default=None
+    )
+    p.add_argument("--index", type=Path, help="index folder (default: settings / NDS_INDEX_DIR)")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--baselines", action="store_true", help="also score retrieval baselines")
+    p.add_argument("--compare-to", type=Path, help="previous run folder for deltas and plot")
+    p.add_argument("--judge", action="store_true", help="LLM-judged metrics (needs an LLM)")
+    p.add_argument(
+        "--check-floor",
+        nargs="?",
+        const="evals/floor.json",
+        help="exit 1 when a metric misses the floor (default file: evals/floor.json)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def _compare_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="nds-assistant eval compare",
+        description="Metric deltas from RUN_A to RUN_B and the questions that got worse.",
+    )
+    p.add_argument("run_a", type=Path)
+    p.add_argument("run_b", type=Path)
+    p.add_argument("--fail-on-worse", action="store_true", help="exit 1 if any question got worse")
+    return p
+
+
+def compare_main(argv: Sequence[str]) -> int:
+    from evals.runner import compare_runs, format_comparison, load_run
+
+    args = _compare_parser().parse_args(list(argv))
+    try:
+        a, b = load_run(args.run_a), load_run(args.run_b)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"error: cannot read run: {exc}", file=sys.stderr)
+        return 2
+    cmp = compare_runs(a, b)
+    print(format_comparison(cmp, str(args.run_a), str(args.run_b)))
+    return 1 if args.fail_on_worse and cmp["worse"] else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["eval"]:
+        argv = argv[1:]
+    if argv[:1] == ["compare"]:
+        return compare_main(argv[1:])
+    args = _run_parser().parse_args(argv)
+
+    from assistant import NDSError, Settings
+    from evals.baselines import format_table
+    from evals.runner import ROOT, check_floor, fmt, load_floor, run_eval
+
+    out = args.out or ROOT / "evals" / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        settings = Settings()
+        if args.index:
+            settings = settings.with_overrides(index_dir=args.index)
+        result = run_eval(
+            args.golden,
+            settings=settings,
+            answerer=args.answerer,
+            out_dir=out,
+            limit=args.limit,
+            progress=not args.no_progress,
+            baselines=args.baselines,
+            compare_to=args.compare_to,
+            judge=args.judge,
+        )
+    except NDSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    overall = result.metrics["overall"]
+    names = [
+        "recall@1",
+        "recall@5",
+        "recall@10",
+        "mrr",
+        "ndcg@10",
+        "citation_precision",
+        "citation_recall",
+        "token_f1",
+        "reference_recall",
+        "refusal_accuracy",
+        "false_refusal_rate",
+        "missed_refusal_rate",
+        "latency_p50",
+        "latency_p95",
+    ]
+    print(f"{overall['n']} questions ({overall['n_answerable']} answerable)")
+    for name in names:
+        print(f"  {name:<22}{fmt(overall.get(name)):>8}")
+    if result.baselines:
+        print()
+        print(format_table(result.baselines))
+    print(f"\n{len(result.failures)} failing question(s); reports in {out}/ (report.html)")
+    if args.compare_to:
+        from evals.runner import compare_runs, format_comparison, load_run
+
+        print()
+        cmp = compare_runs(load_run(args.compare_to), result.to_dict())
+        print(format_comparison(cmp, str(args.compare_to), f"{out} (this run)"))
+    if args.check_floor:
+        failures = check_floor(result.metrics, load_floor(args.check_floor))
+        if failures:
+            print("\nBelow the floor:\n  " + "\n  ".join(failures), file=sys.stderr)
+            return 1
+        print("\nAll metrics meet the floor.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
