@@ -75,6 +75,8 @@ class IngestReport:
     embedded: int = 0
     seconds: float = 0.0
     manifest: Manifest | None = None
+    # The lock info of an earlier ingest that was killed before it finished (pid, started).
+    recovered_from: dict[str, Any] | None = None
 
     @property
     def failed(self) -> list[FileResult]:
@@ -98,6 +100,12 @@ class IngestReport:
             f"Index: {self.documents} documents, {self.chunks} chunks "
             f"({self.embedded} embedded now, {self.seconds:.1f} s)."
         )
+        if self.recovered_from is not None:
+            who = self.recovered_from
+            lines.append(
+                f"An earlier ingest (pid {who.get('pid')}, started {who.get('started')}) was "
+                "interrupted; its lock was cleared and the index repaired."
+            )
         return "\n".join(lines)
 
 
@@ -203,7 +211,8 @@ def ingest(
     manifest = manifest_for(settings, embedder)
     report.manifest = manifest
 
-    with IngestLock(index_dir):
+    with IngestLock(index_dir) as lock:
+        report.recovered_from = lock.stale_from
         if rebuild:
             _wipe(settings)
         store = ChromaStore.open(settings, manifest, create=True)
@@ -225,6 +234,7 @@ def ingest(
             todo: list[_Prepared] = []
             seen_ids: dict[str, str] = {}
             seen_hashes: dict[str, str] = {}
+            seen_fm_ids: dict[str, str] = {}  # front-matter ``id`` -> file that has it
             kept: set[str] = set()
             for path in paths:
                 rel = _rel(path, sources)
@@ -262,6 +272,21 @@ def ingest(
                         )
                     )
                     continue
+                fm_id = str(doc.metadata.get("id") or "").strip()
+                if fm_id and fm_id in seen_fm_ids:
+                    del seen_ids[doc_id]  # not indexed, like a copy (see above)
+                    report.results.append(
+                        FileResult(
+                            rel,
+                            doc_id,
+                            "failed",
+                            reason=f"front-matter id '{fm_id}' is also used by "
+                            f"{seen_fm_ids[fm_id]}; give each document its own id",
+                        )
+                    )
+                    continue
+                if fm_id:
+                    seen_fm_ids[fm_id] = rel
                 seen_hashes[doc.content_hash] = rel
                 old = known.get(doc_id)
                 if old and old.content_hash == doc.content_hash and doc_id not in forced:

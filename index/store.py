@@ -47,6 +47,8 @@ class Manifest:
     def from_json(cls, text: str) -> Manifest:
         data = json.loads(text)
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        # A manifest without a schema version predates versioning: never read it as current.
+        known.setdefault("schema_version", 0)
         return cls(**known)
 
     @property
