@@ -7,12 +7,15 @@ lower weight, on the earlier turns. Filters narrow both sides to the same docume
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from assistant.types import Filters, Passage
+from index.language import detect_language
+from index.lexical import tokenize, translated_query_tokens
 from index.reader import IndexReader
 from index.settings import Settings
 
@@ -23,6 +26,42 @@ def user_turns(history: Sequence[Message] | None, last: int = 2) -> list[str]:
     """The last ``last`` user messages of a conversation, oldest first."""
     turns = [str(m.get("content", "")) for m in history or () if m.get("role") == "user"]
     return [t for t in turns if t.strip()][-last:]
+
+
+def history_text(history: Sequence[Message] | None) -> str:
+    """What the conversation so far is about: the last user turns and the last answer.
+
+    The last answer counts because it names the subject a follow-up points back to
+    ("Prioriteit 3 is AI" before "Waarom moet dat als één overheid?").
+
+    >>> history_text([{"role": "user", "content": "Wat is Haven+?"},
+    ...               {"role": "assistant", "content": "Een set componenten [1]."}])
+    'Wat is Haven+? Een set componenten.'
+    """
+    parts = user_turns(history)
+    answers = [str(m.get("content", "")) for m in history or () if m.get("role") == "assistant"]
+    if answers and answers[-1].strip():
+        parts.append(re.sub(r"\s*\[\d+\]", "", answers[-1])[:600])
+    return " ".join(p.strip() for p in parts if p.strip())
+
+
+_ANAPHORA = re.compile(
+    r"\b(die|dat|deze|dit|daar\w*|hij|zij|ze|hem|haar|hun|het|er|"
+    r"it|this|that|these|those|they|them|he|she|his|her|there)\b|^(en|and)\b",
+    re.IGNORECASE,
+)
+
+
+def depends_on_history(question: str) -> bool:
+    """A follow-up that cannot stand alone: it points back, or says too little.
+
+    >>> depends_on_history("Waar en hoe laat vond die plaats?")
+    True
+    >>> depends_on_history("Welke strategische doelen stelt NDS-prioriteit 6?")
+    False
+    """
+    content_words = tokenize(question, detect_language(question))
+    return bool(_ANAPHORA.search(question)) or len(content_words) < 3
 
 
 def rrf(ranked_lists: Sequence[tuple[Sequence[str], float]], k: int = 60) -> dict[str, float]:
@@ -49,13 +88,19 @@ class HybridRetriever:
         docs = self.reader.snapshot.documents
         return sorted(d for d, meta in docs.items() if filters.matches(meta))
 
+    def history_weight(self, question: str, history: Sequence[Message] | None) -> float:
+        """Weight of the conversation so far: full for a dependent follow-up, else lower."""
+        if not history_text(history):
+            return 0.0
+        return 1.0 if depends_on_history(question) else self.settings.history_weight
+
     def query_vector(self, question: str, history: Sequence[Message] | None) -> np.ndarray:
         embedder = self.reader.embedder
         vec = embedder.embed_query(question)
-        earlier = user_turns(history)
-        if earlier and self.settings.history_weight > 0:
-            hvec = embedder.embed_query(" ".join(earlier))
-            vec = vec + self.settings.history_weight * hvec
+        weight = self.history_weight(question, history)
+        if weight > 0:
+            hvec = embedder.embed_query(history_text(history))
+            vec = vec + weight * hvec
             vec = vec / max(float(np.linalg.norm(vec)), 1e-12)
         return vec
 
@@ -89,12 +134,18 @@ class HybridRetriever:
             dense = dict(hits)
             lists.append(([cid for cid, _ in hits], s.dense_weight))
         if not dense_only:
-            bm25 = snapshot.lexical.search(question, s.candidates, allowed_chunks)
+            lexical = snapshot.lexical
+            bm25 = lexical.search(question, s.candidates, allowed_chunks)
             lists.append(([cid for cid, _ in bm25], s.bm25_weight))
-            earlier = user_turns(history)
-            if earlier and s.history_weight > 0:
-                hist = snapshot.lexical.search(" ".join(earlier), s.candidates, allowed_chunks)
-                lists.append(([cid for cid, _ in hist], s.bm25_weight * s.history_weight))
+            # The question's words translated (glossary): finds pages in the other language.
+            translated = translated_query_tokens(question)
+            if translated:
+                other = lexical.search_tokens(translated, s.candidates, allowed_chunks)
+                lists.append(([cid for cid, _ in other], s.bm25_weight * s.translation_weight))
+            weight = self.history_weight(question, history)
+            if weight > 0:
+                hist = lexical.search(history_text(history), s.candidates, allowed_chunks)
+                lists.append(([cid for cid, _ in hist], s.bm25_weight * weight))
         fused = rrf(lists, s.rrf_k)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
         out: list[Passage] = []

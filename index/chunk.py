@@ -247,11 +247,43 @@ def chunk_text(
     return chunks
 
 
+_MONTHS = {
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+    "en": "January February March April May June July August September October November December",
+}
+
+
+def date_words(iso: str) -> str:
+    """An ISO date as people write it, in Dutch and English, so questions can match it.
+
+    >>> date_words("2025-06-11")
+    '11 juni 2025 / 11 June 2025'
+    >>> date_words("onbekend")
+    ''
+    """
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return ""
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    nl, en = (_MONTHS[lang].split()[month - 1] for lang in ("nl", "en"))
+    return f"{day} {nl} {year} / {day} {en} {year}"
+
+
 def embedding_text(chunk: Chunk) -> str:
-    """What gets embedded and BM25-indexed: title and heading path give the passage context."""
-    title = str(chunk.metadata.get("title", ""))
-    parts = [p for p in (title, chunk.heading_path) if p and p not in chunk.text]
-    return "\n".join([*parts, chunk.text])
+    """What gets embedded and BM25-indexed: the passage with its document's context.
+
+    Title, publisher, date and heading path are not in the passage text, but questions name
+    them ("de brief van de VNG van 11 juni 2025").
+    """
+    meta = chunk.metadata
+    header = [
+        str(meta.get("title") or ""),
+        str(meta.get("publisher") or ""),
+        date_words(str(meta.get("date") or "")),
+        chunk.heading_path,
+    ]
+    parts = [p for p in header if p and p not in chunk.text]
+    return "\n".join([" · ".join(parts), chunk.text]) if parts else chunk.text
 
 
 def sentence_spans(text: str) -> list[tuple[int, int, bool]]:

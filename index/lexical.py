@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from index.glossary import translate_words
 from index.language import detect_language
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -71,6 +72,18 @@ def query_tokens(text: str) -> list[str]:
     the detected language is used; passages of the other language are the dense side's job.
     """
     return list(dict.fromkeys(tokenize(text, detect_language(text))))
+
+
+def translated_query_tokens(text: str) -> list[str]:
+    """The query's words translated with the glossary, stemmed in the other language.
+
+    >>> translated_query_tokens("Welke strategische doelen stelt prioriteit 6?")
+    ['strateg', 'goal', 'object', 'prioriti']
+    """
+    language = detect_language(text)
+    other = "en" if language == "nl" else "nl"
+    words = [w.lower() for w in _WORD.findall(text)]
+    return list(dict.fromkeys(tokenize(" ".join(translate_words(words, language)), other)))
 
 
 class LexicalIndex:
@@ -124,10 +137,16 @@ class LexicalIndex:
         self, query: str, n: int, allowed: set[str] | None = None
     ) -> list[tuple[str, float]]:
         """Best ``n`` chunks as ``(chunk_id, bm25 score)``; only ids in ``allowed`` if given."""
+        return self.search_tokens(query_tokens(query), n, allowed)
+
+    def search_tokens(
+        self, tokens: Sequence[str], n: int, allowed: set[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Like :meth:`search`, for already stemmed tokens."""
         if not self.ids:
             return []
         vocab = self.retriever.vocab_dict
-        tokens = [t for t in query_tokens(query) if t in vocab]
+        tokens = [t for t in dict.fromkeys(tokens) if t in vocab]
         if not tokens:
             return []
         mask = None

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from index.chunk import Chunk
     from index.settings import Settings
 
-SCHEMA_VERSION = 1
+# 2: the embedded text of a chunk carries its document's publisher and date (chunk.embedding_text).
+SCHEMA_VERSION = 2
 MANIFEST_KEY = "nds_manifest"
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")

@@ -1,0 +1,141 @@
+"""A small Dutch-English glossary of public-administration and digital-government vocabulary.
+
+BM25 cannot match "prioriteit" with "priority". Dictionary-based query translation is the
+classic cross-language retrieval fix: a question's words are looked up here and the
+translations are searched as an extra, lower-weighted BM25 query. The list covers general
+vocabulary of government policy and digitalisation, not the answers to any question.
+
+>>> translate_words(["strategische", "doelen", "prioriteit"], "nl")[:3]
+['strategic', 'goal', 'goals']
+>>> translate_words(["obstacles", "citizens"], "en")
+['belemmering', 'belemmeringen', 'knelpunt', 'knelpunten', 'obstakels', 'burger', 'burgers']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+
+# Dutch word (lowercase, any inflection listed separately) -> English words.
+_NL_EN = """
+prioriteit prioriteiten: priority priorities
+doel doelen doelstelling doelstellingen: goal goals objective objectives
+strategisch strategische: strategic
+strategie strategieën: strategy strategies
+overheid overheden: government governments
+rijksoverheid: central government
+gemeente gemeenten: municipality municipalities
+provincie provincies: province provinces
+waterschap waterschappen: water authority water authorities
+burger burgers: citizen citizens
+ondernemer ondernemers: entrepreneur entrepreneurs business businesses
+bedrijven: businesses companies
+dienstverlening: service delivery services
+belemmering belemmeringen knelpunt knelpunten obstakels: obstacle obstacles barrier barriers
+stap stappen: step steps
+eerste: first initial
+uitvoering uitvoeren: implementation implement
+uitvoeringsprogramma: implementation programme
+samenwerking samenwerken: cooperation collaboration cooperate
+weerbaarheid: resilience
+autonomie: autonomy
+soevereiniteit soeverein soevereine: sovereignty sovereign
+afhankelijkheid afhankelijkheden: dependency dependencies dependence
+risico risico's: risk risks
+vakmanschap: proficiency skills expertise
+werkomgeving werkplek: workspace workplace
+ambtenaren ambtenaar: civil servants civil servant
+personeel: staff personnel
+kennis: knowledge
+gegevens: data
+gegevensdeling: data sharing
+delen: share sharing
+kunstmatige intelligentie: artificial intelligence
+ai: ai
+raad: council
+voorzitter: chair chairman
+minister: minister
+staatssecretaris: state secretary
+kabinet: cabinet
+demissionair demissionaire: caretaker
+regering: government
+kamer: house parliament
+tweede: second
+brief brieven: letter letters
+lancering gelanceerd lanceerde: launch launched
+gepubliceerd publicatie: published publication
+inleiding: introduction
+vooruitgang: progress
+versnellen versnelling: accelerate acceleration
+investering investeringen: investment investments
+investeringsagenda: investment agenda
+financiering: funding financing
+begroting budget: budget
+tijdlijn: timeline
+volgende: next
+status: status
+verantwoord verantwoorde: responsible
+gebruik: use
+europese: european
+europa: europe
+wetgeving: legislation
+regels: rules
+veiligheid: security safety
+cyberveiligheid: cybersecurity
+digitale: digital
+digitalisering: digitalisation digitization
+digitaliseringsstrategie: digitalisation strategy
+nederland nederlandse: netherlands dutch
+visie: vision
+aanpak: approach
+infrastructuur: infrastructure
+voorzieningen: facilities services
+open: open
+standaarden standaard: standards standard
+architectuur: architecture
+innovatie: innovation
+taalmodel: language model
+opleiding opleidingen: training
+talent: talent
+arbeidsmarkt: labour market
+toezicht: supervision oversight
+transparantie: transparency
+vertrouwen: trust
+mensgericht mensgerichte: human-centred
+proactief proactieve: proactive
+contact: contact
+loket: desk portal
+identiteit: identity
+inloggen: login
+wallet: wallet
+clouddiensten: cloud services
+leveranciers leverancier: suppliers supplier vendors
+inkoop: procurement
+beheer: management
+"""
+
+
+@cache
+def _tables() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    nl_en: dict[str, list[str]] = {}
+    en_nl: dict[str, list[str]] = {}
+    for line in _NL_EN.strip().splitlines():
+        left, _, right = line.partition(":")
+        dutch, english = left.split(), right.split()
+        for d in dutch:
+            nl_en.setdefault(d, []).extend(e for e in english if e not in nl_en.get(d, []))
+        for e in english:
+            en_nl.setdefault(e, []).extend(d for d in dutch if d not in en_nl.get(e, []))
+    return nl_en, en_nl
+
+
+def translate_words(words: Iterable[str], source_language: str) -> list[str]:
+    """Translations of the known ``words`` into the other language, in order, deduplicated."""
+    nl_en, en_nl = _tables()
+    table = nl_en if source_language == "nl" else en_nl
+    out: list[str] = []
+    for w in words:
+        for t in table.get(w.lower(), ()):
+            if t not in out:
+                out.append(t)
+    return out
