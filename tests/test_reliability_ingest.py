@@ -577,7 +577,7 @@ def test_old_schema_index_is_refused_with_instructions(tmp_path: Path) -> None:
     (settings.sources_dir / "nieuw.md").write_text("Een nieuwe notitie over de NDS.\n", "utf-8")
     report = ingest(settings, embedder=fake, rebuild=True)
     assert report.count("ingested") == 1 and report.documents == 1
-    assert IndexReader(settings, fake).manifest.schema_version == 1
+    assert IndexReader(settings, fake).manifest.schema_version == SCHEMA_VERSION
 
 
 def test_old_schema_index_via_the_cli_is_a_one_line_error(tmp_path: Path) -> None:
