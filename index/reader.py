@@ -20,6 +20,8 @@ from index.lexical import LexicalIndex
 from index.settings import Settings
 from index.store import ChromaStore, Manifest, rebuild_hint
 
+_CHROMA_OPEN = threading.Lock()
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -58,9 +60,13 @@ class IndexReader:
     @property
     def store(self) -> ChromaStore:
         """The vector store, (re)connected on demand: a Chroma server may come and go."""
-        if self._store is None:
-            self._store = ChromaStore.open(self.settings, self.manifest)
-        return self._store
+        store = self._store
+        if store is None:
+            with _CHROMA_OPEN:  # Chroma's client cache is not safe to fill from two threads
+                if self._store is None:
+                    self._store = ChromaStore.open(self.settings, self.manifest)
+                store = self._store
+        return store
 
     def reset_store(self) -> None:
         self._store = None
@@ -95,4 +101,23 @@ class IndexReader:
         with self._lock:
             if generation != self._snapshot.generation:
                 self._snapshot = self._load()
+                self._reopen_local_store()
         return True
+
+    def _reopen_local_store(self) -> None:
+        """An embedded Chroma keeps what it read in memory, shared per folder and process, so
+        it never sees vectors that an ingest in another process wrote. After a new snapshot,
+        drop this process's cached Chroma for the folder; the next query opens it afresh.
+        (In-flight queries keep the old store until they finish.)"""
+        store, self._store = self._store, None
+        if store is None or self.settings.chroma_host:
+            return
+        try:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            identifier = store.client._identifier
+            with _CHROMA_OPEN:
+                SharedSystemClient._identifier_to_system.pop(identifier, None)
+                SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+        except (ImportError, AttributeError):  # another Chroma version: reconnect is enough
+            pass
