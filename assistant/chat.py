@@ -771,6 +771,48 @@ def check_users(settings: Settings) -> Callable[[str, str], bool] | None:
     return auth
 
 
+class HideApiInfoBeforeLogin:
+    """ASGI middleware: Gradio embeds the API description (endpoints, parameters, the list of
+    publishers) in every HTML page, the login page included. With a login, a stranger must get
+    the login form and nothing else, so on that page the description is emptied."""
+
+    _INFO = re.compile(rb"window\.gradio_api_info = .*?;?</script>", re.S)
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        body: list[bytes] = []
+
+        async def capture(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers") or [])
+                if not headers.get(b"content-type", b"").startswith(b"text/html"):
+                    await send(message)  # files, SSE, JSON: passed through untouched
+                    return
+                start.update(message)
+                return
+            if not start or message["type"] != "http.response.body":
+                await send(message)
+                return
+            body.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            data = b"".join(body)
+            if b'"auth_required":true' in data or b'"auth_required": true' in data:
+                data = self._INFO.sub(b"window.gradio_api_info = {};</script>", data)
+            kept = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+            kept.append((b"content-length", str(len(data)).encode()))
+            await send({**start, "headers": kept})
+            await send({"type": "http.response.body", "body": data, "more_body": False})
+
+        await self.app(scope, receive, capture)
+
+
 def launch(
     app: gr.Blocks,
     settings: Settings,
@@ -782,12 +824,19 @@ def launch(
     """Start the server on ``settings.chat_host`` (never a public share link); its URL."""
     app.queue(default_concurrency_limit=settings.chat_concurrency, max_size=settings.chat_max_queue)
     language = settings.chat_language
+    auth = check_users(settings)
+    app_kwargs: dict[str, Any] = {}
+    if auth is not None:
+        from starlette.middleware import Middleware
+
+        app_kwargs["middleware"] = [Middleware(HideApiInfoBeforeLogin)]
     _, url, _ = app.launch(
         server_name=settings.chat_host,
         server_port=port if port is not None else settings.chat_port,
         share=False,
-        auth=check_users(settings),
+        auth=auth,
         auth_message=_t(language, "title"),
+        app_kwargs=app_kwargs,
         prevent_thread_lock=prevent_thread_lock,
         show_error=False,
         quiet=quiet,
