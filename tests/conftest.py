@@ -83,9 +83,9 @@ def chroma_executable() -> str:
 class ChromaServer:
     """A real ``chroma run`` process on 127.0.0.1 and a free port, logging to a file."""
 
-    def __init__(self, data_dir: Path, timeout: float = 60.0) -> None:
+    def __init__(self, data_dir: Path, timeout: float = 60.0, port: int | None = None) -> None:
         self.host = "127.0.0.1"
-        self.port = free_port()
+        self.port = port or free_port()  # a restart passes the old port
         self.log_path = data_dir.parent / f"{data_dir.name}.log"
         data_dir.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("wb")
