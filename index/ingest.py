@@ -306,22 +306,31 @@ def ingest(
             report.embedded = cached.misses
 
             stage("store")
-            for prep, vecs in zip(todo, vectors, strict=True):
-                doc_id = prep.doc.doc_id
-                old_ids = catalog.chunk_ids(doc_id)
-                store.upsert(prep.chunks, vecs)
-                catalog.replace_document(
-                    doc_id,
-                    prep.rel,
-                    prep.doc.content_hash,
-                    prep.metadata,
-                    prep.chunks,
-                    prep.embed_texts,
+            for group in upsert_groups(todo):
+                # Vectors of several documents in one Chroma call (one call per small document
+                # halves the write throughput, benchmarks/scale.py), then each document's catalog
+                # rows: still vectors first, so a crash leaves only orphans that reconcile removes.
+                store.upsert(
+                    [c for prep in group.values() for c in prep.chunks],
+                    np.vstack([vectors[i] for i in group]),
                 )
-                stale = old_ids - {c.chunk_id for c in prep.chunks}
-                if stale:
-                    store.delete(sorted(stale))
-                report.results.append(FileResult(prep.rel, doc_id, "ingested", len(prep.chunks)))
+                for prep in group.values():
+                    doc_id = prep.doc.doc_id
+                    old_ids = catalog.chunk_ids(doc_id)
+                    catalog.replace_document(
+                        doc_id,
+                        prep.rel,
+                        prep.doc.content_hash,
+                        prep.metadata,
+                        prep.chunks,
+                        prep.embed_texts,
+                    )
+                    stale = old_ids - {c.chunk_id for c in prep.chunks}
+                    if stale:
+                        store.delete(sorted(stale))
+                    report.results.append(
+                        FileResult(prep.rel, doc_id, "ingested", len(prep.chunks))
+                    )
 
             present = set(seen_ids) | kept
             gone = [d for d in known if d not in present]
@@ -387,6 +396,25 @@ def _reconcile(store: VectorStore, catalog: Catalog) -> set[str]:
     docs = catalog.documents()
     forced |= {d for d, rec in docs.items() if rec.n_chunks != len(by_doc.get(d, ()))}
     return forced
+
+
+UPSERT_CHUNKS = 1000  # chunks per Chroma upsert when writing several documents
+
+
+def upsert_groups(todo: list[_Prepared], size: int = UPSERT_CHUNKS) -> list[dict[int, _Prepared]]:
+    """Consecutive documents (by index in ``todo``) grouped to about ``size`` chunks each."""
+    groups: list[dict[int, _Prepared]] = []
+    current: dict[int, _Prepared] = {}
+    n = 0
+    for i, prep in enumerate(todo):
+        current[i] = prep
+        n += len(prep.chunks)
+        if n >= size:
+            groups.append(current)
+            current, n = {}, 0
+    if current:
+        groups.append(current)
+    return groups
 
 
 def _embed_all(
