@@ -184,7 +184,9 @@ class ChromaStore:
             if not doc_ids:
                 return []
             where = {"doc_id": {"$in": list(doc_ids)}}
-        n = max(1, min(n, self.count()))
+        # Chroma >= 1.0 returns fewer hits when the collection holds fewer than n; no count()
+        # first: it costs more than the query itself at 100k chunks (benchmarks/scale.py).
+        n = max(1, n)
         res = self.collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=n,
