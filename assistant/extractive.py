@@ -25,11 +25,34 @@ from index.embed import Embedder
 from index.lexical import LexicalIndex, tokenize
 
 _LIST_LINE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+(.+)$", re.MULTILINE)
-_LIST_CUE = re.compile(
-    r"\b(welke|noem|opsomming|lijst|wat zijn|which|what are|list|name the|what initial|"
-    r"prioriteiten|doelen|stappen|priorities|goals|steps)\b",
+# A question asks for a list when it says so, or asks "which/what are" about a plural noun.
+_LIST_WORDS = re.compile(r"\b(noem|opsomming|lijst|list|name the|enumerate)\b", re.IGNORECASE)
+_WHICH_PLURAL = re.compile(
+    r"\b(?:welke|wat zijn (?:de)?|which|what are (?:the)?|what)\s+(?:\w+\s+){0,2}?"
+    r"(\w{4,}(?:en|s))\b",
     re.IGNORECASE,
 )
+_NOT_PLURAL = frozenset(
+    "ontstaan gebeuren bereiken doen betekenen worden hebben zijn is was".split()
+)
+
+
+def asks_for_list(question: str) -> bool:
+    """Does the question ask for several things?
+
+    >>> asks_for_list("Welke strategische doelen stelt NDS-prioriteit 6?")
+    True
+    >>> asks_for_list("Welke gemeente noemt de richtlijn als voorbeeld?")
+    False
+    >>> asks_for_list("What initial steps have been taken?")
+    True
+    """
+    if _LIST_WORDS.search(question):
+        return True
+    m = _WHICH_PLURAL.search(question)
+    return bool(m) and m.group(1).lower() not in _NOT_PLURAL
+
+
 _MARKUP = re.compile(r"^#+\s*|\*\*|__|\[([^\]]+)\]\([^)]*\)")
 
 
@@ -100,7 +123,7 @@ class ExtractiveAnswerer:
         for rank, p in enumerate(passages[:limit]):
             for s, e, heading in sentence_spans(p.text):
                 text = p.text[s:e]
-                if heading or len(text) < 20 or looks_like_instruction(text):
+                if heading or not _informative(text) or looks_like_instruction(text):
                     continue
                 out.append(Candidate(rank, p, s, e, text))
         return out
@@ -130,7 +153,9 @@ class ExtractiveAnswerer:
                 c.cosine = float(cos)
         for c in cands:
             base = c.cosine if c.cosine else 0.0
-            c.score = base + 0.25 * c.lexical + 0.02 / (1 + c.passage_rank)
+            # Short answers read better: long candidates pay a little per 300 characters.
+            length_penalty = 0.01 * max(0.0, len(c.text) / 300 - 1)
+            c.score = base + 0.25 * c.lexical + 0.02 / (1 + c.passage_rank) - length_penalty
         best_cos = max((c.cosine for c in cands), default=0.0)
         # Coverage: idf-weighted share of question terms present in the best three passages.
         top_text = " ".join(p.text for p in {c.passage.chunk_id: c.passage for c in cands}.values())
@@ -174,21 +199,32 @@ class ExtractiveAnswerer:
         # Read in source order: by passage, then position.
         return sorted(picked, key=lambda c: (c.passage_rank, c.start))
 
-    def list_items(self, question: str, picked: list[Candidate]) -> list[Candidate] | None:
-        """When the question asks for a list and the best passage holds one, return its items."""
-        if not _LIST_CUE.search(question) or not picked:
+    def list_items(self, question: str, cands: list[Candidate]) -> list[Candidate] | None:
+        """When the question asks for a list and the best sentence introduces or sits in one,
+        the items of that list (so "which goals" gets the goals, not one of them)."""
+        if not asks_for_list(question) or not cands:
             return None
-        best = max(picked, key=lambda c: c.score)
+        best = max(cands, key=lambda c: c.score)
         passage = best.passage
         items = []
         for m in _LIST_LINE.finditer(passage.text):
             text = m.group(1).strip()
             if len(text) >= 3 and not looks_like_instruction(text):
-                start = m.start(1)
-                items.append(Candidate(best.passage_rank, passage, start, start + len(text), text))
+                s = m.start(1)
+                items.append(Candidate(best.passage_rank, passage, s, s + len(text), text))
         if len(items) < 2:
             return None
+        # The best sentence must be the list's lead-in (just before it) or one of its items.
+        if not items[0].start - 300 <= best.start <= items[-1].end:
+            return None
         return items[:12]
+
+
+def _informative(sentence: str) -> bool:
+    """Worth quoting as an answer: a statement with some words, not a question or a bare link."""
+    words = re.findall(r"\w{2,}", display(sentence))
+    is_question = sentence.rstrip().endswith("?")
+    return len(words) >= 4 and not is_question and "externe link" not in sentence
 
 
 def display(text: str) -> str:
@@ -198,6 +234,7 @@ def display(text: str) -> str:
     'Cloud en data samen'
     """
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\{:[^}]*\}", "", text)  # kramdown attributes: {:target="_blank"}
     text = text.replace("**", "").replace("__", "")
     text = re.sub(r"^#+\s*", "", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -267,7 +304,7 @@ def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answe
     if not cands or answerer.evidence_score(ev) < answerer.refusal_threshold:
         return _answer(req, refusal_text(req.language, req.passages), True, [])
     picked = answerer.select(cands)
-    items = answerer.list_items(req.question, picked)
+    items = answerer.list_items(req.question, cands)
     chosen = items or picked
     langs = [str(c.passage.metadata.get("language", "nl")) for c in chosen]
     passages_language = max(set(langs), key=langs.count)

@@ -34,6 +34,8 @@ _ABBREVIATIONS = frozenset(
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
+# "Aanvang: 18.00 uur" / "Locatie: commissiekamer 1": a labelled field on its own line.
+_LABEL_LINE = re.compile(r"^[ \t]*[A-Z][\w ()'/-]{1,30}:[ \t]+\S")
 # Candidate sentence ends: terminal punctuation (optionally closed by quotes/brackets) + space.
 _SENT_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
 
@@ -87,7 +89,9 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     return len(word.replace(".", "")) <= 1 or bool(re.fullmatch(r"(?:\w\.)+\w", word))
 
 
-def _split_sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+def _split_sentences(
+    text: str, start: int, end: int, split_lines: bool = False
+) -> Iterator[tuple[int, int]]:
     """Sentence spans inside ``text[start:end]`` (a paragraph without blank lines).
 
     A line break alone does not end a sentence (PDF text is hard-wrapped), but a line that
@@ -101,7 +105,13 @@ def _split_sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int
     # Group lines into blocks: a list item starts a new block.
     blocks: list[list[int]] = []
     for ls, le in lines:
-        if blocks and not _LIST_ITEM.match(text[ls:le]):
+        line = text[ls:le]
+        starts_unit = _LIST_ITEM.match(line) or (
+            split_lines and (_LABEL_LINE.match(line) or _is_field(text[blocks[-1][0] : ls]))
+            if blocks
+            else False
+        )
+        if blocks and not starts_unit:
             blocks[-1][1] = le
         else:
             blocks.append([ls, le])
@@ -148,7 +158,13 @@ def _hard_split(text: str, start: int, end: int, size: int) -> Iterator[tuple[in
     yield from _trimmed(text, start, end)
 
 
-def _units(text: str, size: int) -> Iterator[_Unit]:
+def _is_field(previous: str) -> bool:
+    """The block so far is a short labelled field or title line with no sentence end."""
+    last = previous.rstrip("\n").rsplit("\n", 1)[-1]
+    return bool(_LABEL_LINE.match(last)) and not last.rstrip().endswith((".", ",", ";"))
+
+
+def _units(text: str, size: int, split_lines: bool = False) -> Iterator[_Unit]:
     """Headings and sentences of ``text`` in order, as spans."""
     for para in re.finditer(r"[^\n](?:.|\n(?![ \t]*\n))*", text):
         ps, pe = para.start(), para.end()
@@ -163,7 +179,7 @@ def _units(text: str, size: int) -> Iterator[_Unit]:
             ps = first_line_end + 1
             if ps >= pe:
                 continue
-        for s, e in _split_sentences(text, ps, pe):
+        for s, e in _split_sentences(text, ps, pe, split_lines):
             for hs, he in _hard_split(text, s, e, size):
                 yield _Unit(hs, he)
 
@@ -289,8 +305,15 @@ def embedding_text(chunk: Chunk) -> str:
 def sentence_spans(text: str) -> list[tuple[int, int, bool]]:
     """``(start, end, is_heading)`` of each sentence and heading line, in order.
 
+    For quoting, labelled fields on their own lines ("Locatie: zaal 1") are units of their
+    own; chunking keeps them with their neighbours.
+
     >>> t = "# Doel\\n\\nEén overheid. Zie art. 3 van de wet."
     >>> [(t[s:e], h) for s, e, h in sentence_spans(t)]
     [('# Doel', True), ('Eén overheid.', False), ('Zie art. 3 van de wet.', False)]
+    >>> t = "Aanvang: 18.00 uur\\nSluiting: 20.00 uur\\nLocatie: commissiekamer 1"
+    >>> [t[s:e] for s, e, _ in sentence_spans(t)]
+    ['Aanvang: 18.00 uur', 'Sluiting: 20.00 uur', 'Locatie: commissiekamer 1']
     """
-    return [(u.start, u.end, u.heading_level > 0) for u in _units(text, max(len(text), 1))]
+    units = _units(text, max(len(text), 1), split_lines=True)
+    return [(u.start, u.end, u.heading_level > 0) for u in units]
