@@ -50,7 +50,7 @@ def asks_for_list(question: str) -> bool:
     if _LIST_WORDS.search(question):
         return True
     m = _WHICH_PLURAL.search(question)
-    return bool(m) and m.group(1).lower() not in _NOT_PLURAL
+    return m is not None and m.group(1).lower() not in _NOT_PLURAL
 
 
 _MARKUP = re.compile(r"^#+\s*|\*\*|__|\[([^\]]+)\]\([^)]*\)")
