@@ -96,7 +96,7 @@ def sentence_transformers_assistant(
 
     Always a local folder (never the Chroma server the main index may live on).
     """
-    from assistant import Assistant
+    from assistant import Assistant, IndexMismatchError
     from index.ingest import ingest
 
     data = bot.settings.model_dump()
@@ -108,7 +108,11 @@ def sentence_transformers_assistant(
         sources_dir=Path(bot.settings.sources_dir).resolve(),
     )
     settings = Settings(**data)
-    report = ingest(settings, progress=progress)
+    try:
+        report = ingest(settings, progress=progress)
+    except IndexMismatchError:
+        # A cache built by an older version of the pipeline: ours to rebuild, not the user's.
+        report = ingest(settings, progress=progress, rebuild=True)
     if report.failed:
         raise RuntimeError("sentence-transformers index: " + report.summary())
     return Assistant(settings=settings)
