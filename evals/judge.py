@@ -60,6 +60,9 @@ def make_judge_llm(settings: Settings) -> Completer:
         timeout=settings.llm_timeout,
         temperature=0.0,
         is_chat_model=True,
+        # As the answerer: one retry. The default (3) multiplies with the openai client's own
+        # retries: 12 requests and ~12 s per failing judge call (12 timeouts if it hangs).
+        max_retries=1,
     )
 
 
