@@ -14,11 +14,11 @@ from typing import Any
 
 from index.catalog import Catalog, ChunkRecord
 from index.embed import Embedder
-from index.errors import IndexMismatchError, IndexNotFoundError
+from index.errors import IndexNotFoundError
 from index.ingest import BM25_DIR, CATALOG_FILE, MANIFEST_FILE, manifest_for
 from index.lexical import LexicalIndex
 from index.settings import Settings
-from index.store import ChromaStore, Manifest, rebuild_hint
+from index.store import ChromaStore, Manifest, check_manifest
 
 _CHROMA_OPEN = threading.Lock()
 
@@ -44,14 +44,7 @@ class IndexReader:
             )
         wanted = manifest_for(settings, embedder)
         found = Manifest.from_json(manifest_path.read_text(encoding="utf-8"))
-        diffs = found.differences(wanted)
-        if diffs:
-            raise IndexMismatchError(
-                f"The index at {index_dir} does not match the settings: "
-                + "; ".join(diffs)
-                + ". "
-                + rebuild_hint(index_dir)
-            )
+        check_manifest(found, wanted, str(index_dir), index_dir)
         self.manifest = found
         self._store: ChromaStore | None = None
         self._lock = threading.Lock()

@@ -73,6 +73,18 @@ class Manifest:
         ]
 
 
+def check_manifest(found: Manifest, wanted: Manifest, location: str, index_dir: Path) -> None:
+    """Raise :class:`IndexMismatchError`, with the rebuild command, unless the two agree."""
+    diffs = found.differences(wanted)
+    if diffs:
+        raise IndexMismatchError(
+            f"The index at {location} does not match the settings: "
+            + "; ".join(diffs)
+            + ". "
+            + rebuild_hint(index_dir)
+        )
+
+
 def rebuild_hint(index_dir: Path) -> str:
     return (
         f"Rebuild it with: nds-assistant ingest --rebuild --index {index_dir} "
@@ -143,14 +155,7 @@ class ChromaStore:
                 f"nds-assistant manifest. {rebuild_hint(settings.index_dir)}"
             )
         found = Manifest.from_json(str(stored))
-        diffs = found.differences(manifest)
-        if diffs:
-            raise IndexMismatchError(
-                f"The index at {describe_location(settings)} does not match the settings: "
-                + "; ".join(diffs)
-                + ". "
-                + rebuild_hint(settings.index_dir)
-            )
+        check_manifest(found, manifest, describe_location(settings), settings.index_dir)
         return cls(client, collection, manifest)
 
     def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
