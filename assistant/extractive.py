@@ -22,6 +22,7 @@ from assistant.types import Answer, Citation, Filters, Passage
 from assistant.verify import looks_like_instruction
 from index.chunk import sentence_spans
 from index.embed import Embedder
+from index.language import detect_language
 from index.lexical import LexicalIndex, tokenize
 
 _LIST_LINE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+(.+)$", re.MULTILINE)
@@ -135,12 +136,18 @@ class ExtractiveAnswerer:
         language: str,
         cands: list[Candidate],
         lexical: LexicalIndex,
+        context: str = "",
     ) -> Evidence:
+        """Score candidates in place; ``context`` is the conversation a follow-up points
+        back to, whose words count at half weight ("En wanneer was dat?" after "Haven+")."""
         terms = {
             **{t: 0.0 for t in question_terms(question, "nl")},
             **{t: 0.0 for t in question_terms(question, "en")},
         }
         idf = lexical.idf(list(terms))
+        if context:
+            ctx = [t for t in question_terms(context, detect_language(context)) if t not in idf]
+            idf.update({t: 0.5 * w for t, w in lexical.idf(ctx).items()})
         total = sum(idf.values()) or 1.0
         for c in cands:
             stems = set(tokenize(c.text, "nl")) | set(tokenize(c.text, "en"))
@@ -221,7 +228,11 @@ class ExtractiveAnswerer:
 
 
 def _informative(sentence: str) -> bool:
-    """Worth quoting as an answer: a statement with some words, not a question or a bare link."""
+    """Worth quoting as an answer: a statement with some words, not a question, a caption or a
+    line that is mostly a link ("- [Ons kennisbank artikel over Haven](...)")."""
+    stripped = re.sub(r"^[-*+•\s]+", "", sentence.strip())
+    if re.fullmatch(r"\[[^\]]*\]\([^)]*\)[.:;]?", stripped) or re.fullmatch(r"_[^_]+_", stripped):
+        return False
     words = re.findall(r"\w{2,}", display(sentence))
     is_question = sentence.rstrip().endswith("?")
     return len(words) >= 4 and not is_question and "externe link" not in sentence
@@ -300,7 +311,10 @@ def _answer(req: AnswerRequest, text: str, refused: bool, cites: list[Citation])
 def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answer:
     """Pick, check and compose; refuse when the evidence does not cover the question."""
     cands = answerer.candidates(req.passages)
-    ev = answerer.score(req.question, req.query_vector, req.language, cands, req.lexical)
+    from assistant.retrieve import depends_on_history, history_text
+
+    context = history_text(req.history) if depends_on_history(req.question) else ""
+    ev = answerer.score(req.question, req.query_vector, req.language, cands, req.lexical, context)
     if not cands or answerer.evidence_score(ev) < answerer.refusal_threshold:
         return _answer(req, refusal_text(req.language, req.passages), True, [])
     picked = answerer.select(cands)
