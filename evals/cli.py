@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from assistant import NDSError, Settings
     from evals.baselines import format_table
-    from evals.runner import ROOT, check_floor, fmt, load_floor, run_eval
+    from evals.runner import ROOT, SUMMARY_METRICS, check_floor, fmt, load_floor, run_eval
 
     out = args.out or ROOT / "evals" / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
     try:
@@ -101,24 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     overall = result.metrics["overall"]
-    names = [
-        "recall@1",
-        "recall@5",
-        "recall@10",
-        "mrr",
-        "ndcg@10",
-        "citation_precision",
-        "citation_recall",
-        "token_f1",
-        "reference_recall",
-        "refusal_accuracy",
-        "false_refusal_rate",
-        "missed_refusal_rate",
-        "latency_p50",
-        "latency_p95",
-    ]
     print(f"{overall['n']} questions ({overall['n_answerable']} answerable)")
-    for name in names:
+    for name in SUMMARY_METRICS:
         print(f"  {name:<22}{fmt(overall.get(name)):>8}")
     if result.baselines:
         print()

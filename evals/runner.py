@@ -507,6 +507,30 @@ TABLE_METRICS = (
     "false_refusal_rate",
     "latency_p50",
 )
+# What the CLI prints after a run: the table's metrics plus the tail figures.
+SUMMARY_METRICS = (
+    *(m for m in TABLE_METRICS if m not in ("n", "latency_p50")),
+    "missed_refusal_rate",
+    "latency_p50",
+    "latency_p95",
+)
+FAILURE_HEADERS = ["id", "type", "why", "expected", "retrieved top 5 (* = holds evidence)"]
+
+
+def failure_rows(failures: list[dict[str, Any]], joiner: str) -> list[list[Any]]:
+    """One row per failing question; ``joiner`` separates the retrieved ids (md vs html)."""
+    return [
+        [
+            f["id"],
+            f["type"],
+            "; ".join(f["reasons"]),
+            ", ".join(f["expected_sources"]),
+            joiner.join(f["retrieved"]),
+        ]
+        for f in failures
+    ]
+
+
 BASELINE_COLUMNS = ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10", "latency_p50")
 
 
@@ -575,19 +599,7 @@ def report_markdown(result: EvalResult) -> str:
     if result.baselines:
         lines += ["## Retrieval baselines", "", baselines_markdown(result.baselines)]
     lines += [f"## Failing questions ({len(result.failures)})", ""]
-    lines += _table(
-        ["id", "type", "why", "expected", "retrieved top 5 (* = holds evidence)"],
-        [
-            [
-                f["id"],
-                f["type"],
-                "; ".join(f["reasons"]),
-                ", ".join(f["expected_sources"]),
-                "<br>".join(f["retrieved"]),
-            ]
-            for f in result.failures
-        ],
-    )
+    lines += _table(FAILURE_HEADERS, failure_rows(result.failures, "<br>"))
     return "\n".join(lines) + "\n"
 
 
@@ -717,19 +729,7 @@ def report_html(
         )
     parts += [
         f"<h2>Failing questions ({len(result.failures)})</h2>",
-        _html_table(
-            ["id", "type", "why", "expected", "retrieved top 5 (* = holds evidence)"],
-            [
-                [
-                    f["id"],
-                    f["type"],
-                    "; ".join(f["reasons"]),
-                    ", ".join(f["expected_sources"]),
-                    " ".join(f["retrieved"]),
-                ]
-                for f in result.failures
-            ],
-        ),
+        _html_table(FAILURE_HEADERS, failure_rows(result.failures, " ")),
         "</body></html>",
     ]
     return "\n".join(parts)
