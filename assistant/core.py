@@ -78,6 +78,7 @@ class Assistant:
                 self.embedder,
                 max_sentences=settings.max_answer_sentences,
                 refusal_threshold=settings.refusal_threshold,
+                vector_lookup=self.reader.cached_vectors,
             )
         )
         self._answerer = answerer

@@ -4,15 +4,16 @@ No text is generated: every sentence of an answer is a verbatim span of a retrie
 and the only other words are the fixed frames of :mod:`assistant.messages`.
 
 Scoring a candidate sentence: embedding cosine with the question, plus idf-weighted overlap
-of stemmed content words, plus a small prior for the passage's retrieval rank. Only the best
-few candidates (by overlap and rank) are embedded, to keep answering fast on 2 cores.
+of stemmed content words (the question's glossary translation included), plus a small prior
+for the passage's retrieval rank. Sentence vectors come from the index's embedding cache,
+where ingest put them, so answering embeds only the question.
 """
 
 from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,7 @@ from assistant.verify import looks_like_instruction
 from index.chunk import sentence_spans
 from index.embed import Embedder
 from index.language import detect_language
-from index.lexical import LexicalIndex, tokenize
+from index.lexical import LexicalIndex, tokenize, translated_query_tokens
 
 _LIST_LINE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+(.+)$", re.MULTILINE)
 # A question asks for a list when it says so, or asks "which/what are" about a plural noun.
@@ -83,20 +84,30 @@ def question_terms(question: str, language: str) -> list[str]:
 
 
 class SentenceVectors:
-    """Query-time sentence embeddings with a bounded in-memory cache."""
+    """Sentence embeddings: from a bounded in-memory cache, else from ``lookup`` (the index's
+    embedding cache, filled by ingest), else embedded now."""
 
-    def __init__(self, embedder: Embedder, size: int = 20_000) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        size: int = 20_000,
+        lookup: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None,
+    ) -> None:
         self.embedder = embedder
+        self.lookup = lookup
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._size = size
 
     def get(self, texts: Sequence[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for t, v in zip(missing, self.embedder.embed_passages(missing), strict=True):
-                self._cache[t] = v
-                if len(self._cache) > self._size:
-                    self._cache.popitem(last=False)
+        found = self.lookup(missing) if self.lookup and missing else {}
+        todo = [t for t in missing if t not in found]
+        if todo:
+            found.update(zip(todo, self.embedder.embed_passages(todo), strict=True))
+        for t in missing:
+            self._cache[t] = found[t]
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
         for t in texts:
             self._cache.move_to_end(t)
         return np.vstack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1))
@@ -111,9 +122,10 @@ class ExtractiveAnswerer:
         *,
         max_sentences: int = 4,
         refusal_threshold: float = 0.5,
-        embed_candidates: int = 10,
+        embed_candidates: int = 40,
+        vector_lookup: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None,
     ) -> None:
-        self.vectors = SentenceVectors(embedder)
+        self.vectors = SentenceVectors(embedder, lookup=vector_lookup)
         self.max_sentences = max_sentences
         self.refusal_threshold = refusal_threshold
         self.embed_candidates = embed_candidates
@@ -145,6 +157,10 @@ class ExtractiveAnswerer:
             **{t: 0.0 for t in question_terms(question, "en")},
         }
         idf = lexical.idf(list(terms))
+        # The question's words in the other language (glossary) count too, at half weight,
+        # so an English sentence can earn overlap with a Dutch question.
+        foreign = [t for t in translated_query_tokens(question) if t not in idf]
+        idf.update({t: 0.5 * w for t, w in lexical.idf(foreign).items()})
         if context:
             ctx = [t for t in question_terms(context, detect_language(context)) if t not in idf]
             idf.update({t: 0.5 * w for t, w in lexical.idf(ctx).items()})
@@ -158,8 +174,9 @@ class ExtractiveAnswerer:
             vecs = self.vectors.get([c.text for c in chosen])
             for c, cos in zip(chosen, vecs @ qvec, strict=True):
                 c.cosine = float(cos)
+        offsets = language_offsets(chosen)
         for c in cands:
-            base = c.cosine if c.cosine else 0.0
+            base = c.cosine - offsets.get(_language(c), 0.0) if c.cosine else 0.0
             # Short answers read better: long candidates pay a little per 300 characters.
             length_penalty = 0.01 * max(0.0, len(c.text) / 300 - 1)
             c.score = base + 0.25 * c.lexical + 0.02 / (1 + c.passage_rank) - length_penalty
@@ -225,6 +242,35 @@ class ExtractiveAnswerer:
         if not items[0].start - 300 <= best.start <= items[-1].end:
             return None
         return items[:12]
+
+
+def _language(c: Candidate) -> str:
+    return str(c.passage.metadata.get("language", "nl"))
+
+
+def language_offsets(cands: Sequence[Candidate], min_group: int = 4) -> dict[str, float]:
+    """How much lower the question's cosine runs with each language's sentences.
+
+    A multilingual embedder scores a Dutch question higher against any Dutch sentence than
+    against its English translation. Most candidates are not the answer, so the mean cosine
+    per language estimates that bias; subtracting it (relative to the best-scoring language)
+    lets an English answer compete with Dutch near-misses. Small groups get no offset.
+
+    >>> p = lambda lang: Passage("d", "d:0", "x", 1.0, {"language": lang})
+    >>> cs = [Candidate(0, p("nl"), 0, 1, "x", cosine=v) for v in (.88, .86, .84, .86)]
+    >>> cs += [Candidate(0, p("en"), 0, 1, "x", cosine=v) for v in (.80, .78, .76, .78)]
+    >>> {k: round(v, 3) for k, v in language_offsets(cs).items()}
+    {'nl': 0.0, 'en': -0.08}
+    """
+    groups: dict[str, list[float]] = {}
+    for c in cands:
+        if c.cosine:
+            groups.setdefault(_language(c), []).append(c.cosine)
+    means = {lang: float(np.mean(v)) for lang, v in groups.items() if len(v) >= min_group}
+    if len(means) < 2:
+        return {}
+    top = max(means.values())
+    return {lang: m - top for lang, m in means.items()}
 
 
 def _informative(sentence: str) -> bool:

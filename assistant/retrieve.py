@@ -1,5 +1,11 @@
 """Hybrid retrieval: BM25 (Dutch/English stemming) + dense vectors from Chroma, fused with RRF.
 
+BM25 runs once per language of the corpus: the question's own words over passages in its
+language, and its glossary translation (plus its untranslated words: names, acronyms, numbers)
+over passages in the other language. One BM25 list over everything would rank every passage
+in the question's language above the other language's best match, which then drowns in the
+fusion; per-language lists give a Dutch question about an English page a fair chance.
+
 Follow-ups without an LLM: the dense query is the current question's vector plus the earlier
 user turns' vector at ``history_weight``; BM25 runs on the current question and, at the same
 lower weight, on the earlier turns. Filters narrow both sides to the same documents.
@@ -104,6 +110,36 @@ class HybridRetriever:
             vec = vec / max(float(np.linalg.norm(vec)), 1e-12)
         return vec
 
+    def lexical_lists(
+        self, question: str, history: Sequence[Message] | None, allowed: set[str] | None
+    ) -> list[tuple[list[str], float]]:
+        """The BM25 ranked lists with their fusion weights (see the module docstring)."""
+        s = self.settings
+        snapshot = self.reader.snapshot
+        lexical = snapshot.lexical
+        by_language = snapshot.by_language
+
+        def within(lang: str) -> set[str]:
+            ids = by_language.get(lang, set())
+            return ids if allowed is None else ids & allowed
+
+        def search(text: str, weight: float) -> list[tuple[list[str], float]]:
+            language = detect_language(text)
+            other = "en" if language == "nl" else "nl"
+            own = lexical.search(text, s.candidates, within(language))
+            translated = translated_query_tokens(text) + tokenize(text, other)
+            foreign = lexical.search_tokens(translated, s.candidates, within(other))
+            return [
+                ([cid for cid, _ in own], weight),
+                ([cid for cid, _ in foreign], weight * s.translation_weight),
+            ]
+
+        out = search(question, s.bm25_weight)
+        weight = self.history_weight(question, history)
+        if weight > 0:
+            out += search(history_text(history), s.bm25_weight * weight)
+        return out
+
     def retrieve(
         self,
         question: str,
@@ -134,18 +170,7 @@ class HybridRetriever:
             dense = dict(hits)
             lists.append(([cid for cid, _ in hits], s.dense_weight))
         if not dense_only:
-            lexical = snapshot.lexical
-            bm25 = lexical.search(question, s.candidates, allowed_chunks)
-            lists.append(([cid for cid, _ in bm25], s.bm25_weight))
-            # The question's words translated (glossary): finds pages in the other language.
-            translated = translated_query_tokens(question)
-            if translated:
-                other = lexical.search_tokens(translated, s.candidates, allowed_chunks)
-                lists.append(([cid for cid, _ in other], s.bm25_weight * s.translation_weight))
-            weight = self.history_weight(question, history)
-            if weight > 0:
-                hist = lexical.search(history_text(history), s.candidates, allowed_chunks)
-                lists.append(([cid for cid, _ in hist], s.bm25_weight * weight))
+            lists.extend(self.lexical_lists(question, history, allowed_chunks))
         fused = rrf(lists, s.rrf_k)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
         out: list[Passage] = []

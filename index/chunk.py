@@ -302,6 +302,20 @@ def embedding_text(chunk: Chunk) -> str:
     return "\n".join([" · ".join(parts), chunk.text]) if parts else chunk.text
 
 
+def quotable_sentences(text: str) -> list[str]:
+    """The sentences of a passage that an answer may quote: not headings, a few words long.
+
+    >>> quotable_sentences("# Doel\\n\\nEén overheid voor iedereen. Ja.")
+    ['Eén overheid voor iedereen.']
+    """
+    out = []
+    for start, end, heading in sentence_spans(text):
+        sentence = text[start:end]
+        if not heading and len(re.findall(r"\w{2,}", sentence)) >= 3:
+            out.append(sentence)
+    return out
+
+
 def sentence_spans(text: str) -> list[tuple[int, int, bool]]:
     """``(start, end, is_heading)`` of each sentence and heading line, in order.
 

@@ -8,14 +8,18 @@ chat never sees half a document.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from index.catalog import Catalog, ChunkRecord
-from index.embed import Embedder
+from index.embed import CachedEmbedder, Embedder, text_hash
 from index.errors import IndexNotFoundError
-from index.ingest import BM25_DIR, CATALOG_FILE, MANIFEST_FILE, manifest_for
+from index.ingest import BM25_DIR, CACHE_FILE, CATALOG_FILE, MANIFEST_FILE, manifest_for
 from index.lexical import LexicalIndex
 from index.settings import Settings
 from index.store import ChromaStore, Manifest, check_manifest
@@ -29,6 +33,7 @@ class Snapshot:
     chunks: dict[str, ChunkRecord]
     documents: dict[str, dict[str, Any]]
     lexical: LexicalIndex
+    by_language: dict[str, set[str]]  # language -> chunk ids, for per-language BM25
 
 
 class IndexReader:
@@ -49,6 +54,8 @@ class IndexReader:
         self._store: ChromaStore | None = None
         self._lock = threading.Lock()
         self._snapshot = self._load()
+        self._vectors: CachedEmbedder | None = None
+        self._vectors_lock = threading.Lock()
 
     @property
     def store(self) -> ChromaStore:
@@ -60,6 +67,21 @@ class IndexReader:
                     self._store = ChromaStore.open(self.settings, self.manifest)
                 store = self._store
         return store
+
+    def cached_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Passage vectors that ingest already computed for ``texts`` (the embedding cache),
+        by text. Empty when there is no cache to read: callers embed what is missing."""
+        with self._vectors_lock:
+            try:
+                if self._vectors is None:
+                    path = self.settings.index_dir / CACHE_FILE
+                    if not path.exists():
+                        return {}
+                    self._vectors = CachedEmbedder(self.embedder, path)
+                found = self._vectors.lookup(texts)
+            except sqlite3.Error:
+                return {}
+        return {t: found[h] for t in texts if (h := text_hash(t)) in found}
 
     def reset_store(self) -> None:
         self._store = None
@@ -76,7 +98,10 @@ class IndexReader:
         finally:
             catalog.close()
         lexical = LexicalIndex.load(self.settings.index_dir / BM25_DIR)
-        return Snapshot(generation, {r.chunk_id: r for r in rows}, docs, lexical)
+        by_language: dict[str, set[str]] = {}
+        for r in rows:
+            by_language.setdefault(str(r.metadata.get("language") or "nl"), set()).add(r.chunk_id)
+        return Snapshot(generation, {r.chunk_id: r for r in rows}, docs, lexical, by_language)
 
     @property
     def snapshot(self) -> Snapshot:

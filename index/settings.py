@@ -54,12 +54,15 @@ class Settings(BaseSettings):
     candidates: int = Field(
         40, ge=1, le=1000, description="Per-retriever candidates before fusion."
     )
-    rrf_k: int = Field(20, ge=1, description="RRF constant; tuned on the golden set.")
+    rrf_k: int = Field(5, ge=1, description="RRF constant; tuned on the golden set.")
     bm25_weight: float = Field(1.0, ge=0)
-    dense_weight: float = Field(0.7, ge=0, description="Tuned on the golden set.")
+    dense_weight: float = Field(0.6, ge=0, description="Tuned on the golden set.")
     history_weight: float = Field(0.5, ge=0, le=1, description="Weight of earlier turns.")
     translation_weight: float = Field(
-        0.3, ge=0, le=2, description="Weight of the glossary-translated BM25 query."
+        1.0,
+        ge=0,
+        le=2,
+        description="Weight of the translated BM25 query over the other language's passages.",
     )
 
     # -- answering ---------------------------------------------------------------------------

@@ -1,0 +1,157 @@
+"""Tests for cross-language retrieval and sentence scoring.
+
+The corpus here is written per test: several Dutch pages that share the question's words
+and one English page that holds the answer, the shape of the NDS corpus (Dutch letters and
+news, English strategy pages). The embedder is the FAKE hashing embedder, whose vectors
+share nothing across languages, so whatever finds the English page here is BM25's doing.
+"""
+
+from __future__ import annotations
+
+import doctest
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import assistant.extractive
+import assistant.retrieve
+import index.chunk
+from assistant import Assistant
+from assistant.extractive import SentenceVectors
+from index.ingest import ingest
+from index.settings import Settings
+from tests.fakes import FakeEmbedder
+
+DUTCH = """---
+title: {title}
+publisher: VNG
+date: 2025-0{n}-01
+language: nl
+---
+# {title}
+
+De prioriteit van gemeenten is dienstverlening aan burgers. Deze prioriteit vraagt om
+samenwerking tussen gemeenten. Gemeenten stellen de prioriteit van de burger voorop.
+
+De prioriteit ligt bij de uitvoering van de strategie en bij goede dienstverlening.
+"""
+
+ENGLISH = """---
+title: Priority 6 - Digital proficiency
+publisher: Ministry of the Interior
+date: 2025-07-04
+language: en
+---
+# Priority 6
+
+We will establish a personnel strategy for digitalisation. Civil servants get the right
+tools to do their jobs effectively in a modern digital workspace.
+"""
+
+
+@pytest.fixture
+def mixed_corpus(tmp_path: Path) -> Settings:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for n in range(1, 7):
+        text = DUTCH.format(title=f"Gemeentelijke prioriteiten deel {n}", n=n)
+        (sources / f"vng-{n}.md").write_text(text, encoding="utf-8")
+    (sources / "priority-6.md").write_text(ENGLISH, encoding="utf-8")
+    # The fake embedder's cosines mean nothing, so no refusal: these tests are about plumbing.
+    settings = Settings(sources_dir=sources, index_dir=tmp_path / "index", refusal_threshold=0)
+    report = ingest(settings, embedder=FakeEmbedder())
+    assert not report.failed, report.summary()
+    return settings
+
+
+@pytest.mark.parametrize(
+    "module", [assistant.retrieve, assistant.extractive, index.chunk], ids=lambda m: m.__name__
+)
+def test_doctests(module: object) -> None:
+    assert doctest.testmod(module).failed == 0  # type: ignore[arg-type]
+
+
+def test_dutch_question_finds_the_english_page_among_dutch_ones(mixed_corpus: Settings) -> None:
+    bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
+    passages = bot.retrieve("Welke prioriteit gaat over personeel en ambtenaren?", k=3)
+    assert "priority-6" in [p.source_id for p in passages]
+
+
+def test_the_old_single_bm25_list_would_have_drowned_it(mixed_corpus: Settings) -> None:
+    """The same question with translation weighted down to nothing: only Dutch pages come
+    back. This is why the other language gets a list of its own at full weight."""
+    settings = mixed_corpus.with_overrides(translation_weight=0.0)
+    bot = Assistant(settings=settings, embedder=FakeEmbedder())
+    passages = bot.retrieve("Welke prioriteit gaat over personeel en ambtenaren?", k=3)
+    assert "priority-6" not in [p.source_id for p in passages]
+
+
+def test_each_bm25_list_stays_within_its_language(mixed_corpus: Settings) -> None:
+    bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
+    snapshot = bot.reader.snapshot
+    own, foreign = bot.retriever.lexical_lists("Welke prioriteit heeft personeel?", None, None)
+    assert own[0] and foreign[0]
+    assert {snapshot.chunks[c].metadata["language"] for c in own[0]} == {"nl"}
+    assert {snapshot.chunks[c].metadata["language"] for c in foreign[0]} == {"en"}
+    assert own[1] == foreign[1] == 1.0  # both languages count alike by default
+
+
+def test_filters_narrow_both_language_lists(mixed_corpus: Settings) -> None:
+    bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
+    passages = bot.retrieve("prioriteit personeel", k=10, filters={"source_id": "vng-2"})
+    assert passages and {p.source_id for p in passages} == {"vng-2"}
+
+
+def test_follow_up_history_is_searched_in_both_languages(mixed_corpus: Settings) -> None:
+    bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
+    history = [
+        {"role": "user", "content": "Wat zegt de strategie over personeel en ambtenaren?"},
+        {"role": "assistant", "content": "Er komt een personeelsstrategie [1]."},
+    ]
+    lists = bot.retriever.lexical_lists("En wat nog meer?", history, None)
+    assert len(lists) == 4  # question and history, each in Dutch and in English
+    history_foreign = lists[3][0]
+    assert any(c.startswith("priority-6") for c in history_foreign)
+
+
+def test_ingest_embeds_quotable_sentences_once(tmp_path: Path, mixed_corpus: Settings) -> None:
+    """Ingest put the sentence vectors in the cache, so answering embeds nothing but the
+    question; a re-run embeds no sentence again."""
+    again = ingest(mixed_corpus, embedder=FakeEmbedder())
+    assert again.sentences_embedded == 0
+    fresh = mixed_corpus.with_overrides(index_dir=tmp_path / "other")
+    first = ingest(fresh, embedder=FakeEmbedder())
+    # The six Dutch pages share their sentences: each distinct sentence is embedded once.
+    assert first.sentences_embedded == 4 + 2  # the Dutch pages' sentences + the English page's
+
+    fake = FakeEmbedder()
+    bot = Assistant(settings=mixed_corpus, embedder=fake)
+    answer = bot.ask("Welke strategie komt er voor personeel?")
+    assert not answer.refused and answer.citations
+    assert fake.embedded == 0  # all sentence vectors came from the cache
+
+
+def test_sentence_vectors_prefer_memory_then_lookup_then_embedding() -> None:
+    fake = FakeEmbedder()
+    stored = {"uit de cache.": np.ones(64, dtype=np.float32) / 8}
+    asked: list[list[str]] = []
+
+    def lookup(texts: list[str]) -> dict[str, np.ndarray]:
+        asked.append(list(texts))
+        return {t: stored[t] for t in texts if t in stored}
+
+    vectors = SentenceVectors(fake, lookup=lookup)
+    out = vectors.get(["uit de cache.", "nieuw."])
+    assert out.shape == (2, 64) and np.allclose(out[0], stored["uit de cache."])
+    assert fake.embedded == 1  # only the sentence the cache did not have
+    vectors.get(["uit de cache.", "nieuw."])
+    assert fake.embedded == 1 and len(asked) == 1  # the second time, all from memory
+
+
+def test_no_cache_file_means_embedding_now(tmp_path: Path, mixed_corpus: Settings) -> None:
+    (mixed_corpus.index_dir / "embed-cache.sqlite3").unlink()
+    fake = FakeEmbedder()
+    bot = Assistant(settings=mixed_corpus, embedder=fake)
+    answer = bot.ask("Welke strategie komt er voor personeel?")
+    assert answer.citations and fake.embedded > 0
