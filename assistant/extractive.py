@@ -354,6 +354,58 @@ def _answer(req: AnswerRequest, text: str, refused: bool, cites: list[Citation])
     )
 
 
+_HOW_MANY = re.compile(r"\b(?:hoeveel|how many|how much)\s+(\w+)", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\d|\b(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|honderd|"
+    r"duizend|miljoen|miljard|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|hundred|thousand|million|billion|dozen|tientallen|honderden|duizenden)\b",
+    re.IGNORECASE,
+)
+# "Wat is het totale budget van X?": an amount of money is asked for, without "hoeveel".
+_ASKS_AMOUNT = re.compile(
+    r"^(?:wat|what|hoe groot|how large|how big)\b.*\b(budget|bedrag|kosten|costs?|funding)\b",
+    re.IGNORECASE,
+)
+_MONEY_WORDS = frozenset("geld budget bedrag kosten money cost costs funding euro euros".split())
+_MONEY = re.compile(r"€|\beuro|\bmiljoen|\bmiljard|\bmillion|\bbillion", re.IGNORECASE)
+
+
+def quantity_missing(question: str, cands: Sequence[Candidate], top: int = 8) -> bool:
+    """A "how many X" question whose best sentences hold no number next to an X.
+
+    Cosine and word overlap cannot tell "Hoeveel fte werken er bij het programma?" from a
+    sentence about the programme; the answer to a count must at least contain a number and
+    the thing counted (or an amount of money, when money is asked for).
+
+    >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
+    >>> c = lambda s: Candidate(0, p, 0, len(s), s, score=1.0)
+    >>> quantity_missing("Hoeveel gemeenten doen mee?", [c("Elf gemeenten doen mee.")])
+    False
+    >>> quantity_missing("Hoeveel fte werkt er?", [c("Het programma heeft 3 teams.")])
+    True
+    >>> quantity_missing("Wie doet mee?", [c("Gemeenten doen mee.")])
+    False
+    >>> quantity_missing("What is the total budget of X?", [c("X started in 2023 with partners.")])
+    True
+    """
+    m = _HOW_MANY.search(question) or _ASKS_AMOUNT.search(question)
+    if m is None:
+        return False
+    focus = m.group(1).lower()
+    language = detect_language(question)
+    wanted = set(tokenize(focus, language)) | set(translated_query_tokens(focus))
+    for c in sorted(cands, key=lambda c: -c.score)[:top]:
+        text = display(c.text)
+        if focus in _MONEY_WORDS:
+            if _MONEY.search(text):
+                return False
+            continue
+        stems = set(tokenize(text, "nl")) | set(tokenize(text, "en"))
+        if _NUMBER.search(text) and (not wanted or wanted & stems):
+            return False
+    return True
+
+
 def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answer:
     """Pick, check and compose; refuse when the evidence does not cover the question."""
     cands = answerer.candidates(req.passages)
@@ -361,7 +413,11 @@ def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answe
 
     context = history_text(req.history) if depends_on_history(req.question) else ""
     ev = answerer.score(req.question, req.query_vector, req.language, cands, req.lexical, context)
-    if not cands or answerer.evidence_score(ev) < answerer.refusal_threshold:
+    if (
+        not cands
+        or answerer.evidence_score(ev) < answerer.refusal_threshold
+        or quantity_missing(req.question, cands)
+    ):
         return _answer(req, refusal_text(req.language, req.passages), True, [])
     picked = answerer.select(cands)
     items = answerer.list_items(req.question, cands)
