@@ -354,7 +354,7 @@ def _answer(req: AnswerRequest, text: str, refused: bool, cites: list[Citation])
     )
 
 
-_HOW_MANY = re.compile(r"\b(?:hoeveel|how many|how much)\s+(\w+)", re.IGNORECASE)
+_HOW_MANY = re.compile(r"\b(?:hoeveel|how many|how much)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 _NUMBER = re.compile(
     r"\d|\b(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|honderd|"
     r"duizend|miljoen|miljard|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -365,6 +365,10 @@ _NUMBER = re.compile(
 _ASKS_AMOUNT = re.compile(
     r"^(?:wat|what|hoe groot|how large|how big)\b.*\b(budget|bedrag|kosten|costs?|funding)\b",
     re.IGNORECASE,
+)
+_MODIFIERS = frozenset(
+    "eerste tweede derde totale verschillende nieuwe andere extra grote kleine "
+    "first second third total different new other extra large small".split()
 )
 _MONEY_WORDS = frozenset("geld budget bedrag kosten money cost costs funding euro euros".split())
 _MONEY = re.compile(r"€|\beuro|\bmiljoen|\bmiljard|\bmillion|\bbillion", re.IGNORECASE)
@@ -381,6 +385,8 @@ def quantity_missing(question: str, cands: Sequence[Candidate], top: int = 8) ->
     >>> c = lambda s: Candidate(0, p, 0, len(s), s, score=1.0)
     >>> quantity_missing("Hoeveel gemeenten doen mee?", [c("Elf gemeenten doen mee.")])
     False
+    >>> quantity_missing("Hoeveel Eerste Kamerleden kwamen?", [c("Er kwamen elf leden.")])
+    False
     >>> quantity_missing("Hoeveel fte werkt er?", [c("Het programma heeft 3 teams.")])
     True
     >>> quantity_missing("Wie doet mee?", [c("Gemeenten doen mee.")])
@@ -391,17 +397,24 @@ def quantity_missing(question: str, cands: Sequence[Candidate], top: int = 8) ->
     m = _HOW_MANY.search(question) or _ASKS_AMOUNT.search(question)
     if m is None:
         return False
-    focus = m.group(1).lower()
+    words = m.group(1).lower().split()
+    # The counted thing follows "hoeveel", after an ordinal or a common adjective ("hoeveel
+    # Eerste Kamerleden"); a Dutch compound names its head last: "kamerleden" matches "leden".
+    focus = words[1] if len(words) > 1 and words[0] in _MODIFIERS else words[0]
     language = detect_language(question)
     wanted = set(tokenize(focus, language)) | set(translated_query_tokens(focus))
+    money = focus in _MONEY_WORDS
     for c in sorted(cands, key=lambda c: -c.score)[:top]:
         text = display(c.text)
-        if focus in _MONEY_WORDS:
+        if money:
             if _MONEY.search(text):
                 return False
             continue
         stems = set(tokenize(text, "nl")) | set(tokenize(text, "en"))
-        if _NUMBER.search(text) and (not wanted or wanted & stems):
+        has_focus = not wanted or any(
+            w == s or (len(s) >= 3 and w.endswith(s)) for w in wanted for s in stems
+        )
+        if _NUMBER.search(text) and has_focus:
             return False
     return True
 
