@@ -175,11 +175,14 @@ class ExtractiveAnswerer:
             for c, cos in zip(chosen, vecs @ qvec, strict=True):
                 c.cosine = float(cos)
         offsets = language_offsets(chosen)
+        wants_date = asks_date(question)
         for c in cands:
             base = c.cosine - offsets.get(_language(c), 0.0) if c.cosine else 0.0
             # Short answers read better: long candidates pay a little per 300 characters.
             length_penalty = 0.01 * max(0.0, len(c.text) / 300 - 1)
             c.score = base + 0.25 * c.lexical + 0.02 / (1 + c.passage_rank) - length_penalty
+            if wants_date and has_date(c.text):  # the answer to "wanneer" holds a date
+                c.score += 0.03
         best_cos = max((c.cosine for c in cands), default=0.0)
         # Coverage: idf-weighted share of question terms present in the best three passages.
         top_text = " ".join(p.text for p in {c.passage.chunk_id: c.passage for c in cands}.values())
@@ -275,9 +278,18 @@ def language_offsets(cands: Sequence[Candidate], min_group: int = 4) -> dict[str
 
 def _informative(sentence: str) -> bool:
     """Worth quoting as an answer: a statement with some words, not a question, a caption or a
-    line that is mostly a link ("- [Ons kennisbank artikel over Haven](...)")."""
+    line that is mostly a link ("- [Ons kennisbank artikel over Haven](...)", "Zie [visie](...)").
+
+    >>> _informative("Zie [Soevereine overheidscloud visie](https://x.nl){:target=_blank}.")
+    False
+    >>> _informative("De [NDS](https://x.nl) heeft zes prioriteiten.")
+    True
+    """
     stripped = re.sub(r"^[-*+•\s]+", "", sentence.strip())
     if re.fullmatch(r"\[[^\]]*\]\([^)]*\)[.:;]?", stripped) or re.fullmatch(r"_[^_]+_", stripped):
+        return False
+    outside_links = re.sub(r"\[[^\]]*\]\([^)]*\)(\{:[^}]*\})?", " ", stripped)
+    if len(re.findall(r"\w{2,}", outside_links)) < 2:
         return False
     words = re.findall(r"\w{2,}", display(sentence))
     is_question = sentence.rstrip().endswith("?")
@@ -289,7 +301,14 @@ def display(text: str) -> str:
 
     >>> display("**Cloud** en [data](https://x.nl)\\nsamen")
     'Cloud en data samen'
+    >>> display('<Blockquote variation="pink" > Afgesproken is dit. </Blockquote>')
+    'Afgesproken is dit.'
+    >>> display('{{< nieuws/header title="Kop" >}} Gideon is architect.')
+    'Gideon is architect.'
     """
+    # Site-generator shortcodes and JSX/HTML tags are page furniture, not words of the source.
+    text = re.sub(r"\{\{[<%].*?[>%]\}\}", " ", text, flags=re.DOTALL)
+    text = re.sub(r"</?[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>", " ", text)
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\{:[^}]*\}", "", text)  # kramdown attributes: {:target="_blank"}
     text = text.replace("**", "").replace("__", "")
@@ -374,12 +393,77 @@ _MONEY_WORDS = frozenset("geld budget bedrag kosten money cost costs funding eur
 _MONEY = re.compile(r"€|\beuro|\bmiljoen|\bmiljard|\bmillion|\bbillion", re.IGNORECASE)
 
 
-def quantity_missing(question: str, cands: Sequence[Candidate], top: int = 8) -> bool:
+_ASKS_DATE = re.compile(
+    r"^(?:(?:en|and)\s+)?(?:wanneer|sinds wanneer|vanaf wanneer|tot wanneer|"
+    r"when|since when|by when|"
+    r"(?:uiterlijk |vanaf |voor |na |sinds |tot )?(?:op |in )?"
+    r"(?:welke datum|welk jaar|welke maand)|"
+    r"(?:on |by |from |since |until |before |after )?(?:what|which) (?:date|year|month))\b",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "januari februari maart april mei juni juli augustus september oktober november december "
+    "january february march may june july august october"
+)
+_DATE = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d)\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\b(?:"
+    + "|".join(_MONTHS.split())
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
+def asks_date(question: str) -> bool:
+    return bool(_ASKS_DATE.search(question.strip()))
+
+
+def has_date(text: str) -> bool:
+    return bool(_DATE.search(display(text)))
+
+
+def date_missing(question: str, cands: Sequence[Candidate], top: int = 5) -> bool:
+    """A "when" question none of whose best sentences holds a year, a month or a date.
+
+    >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
+    >>> c = lambda s: Candidate(0, p, 0, len(s), s, score=1.0)
+    >>> date_missing("Wanneer begon het?", [c("Het begon op 3 februari.")])
+    False
+    >>> date_missing("Vanaf welke datum kan dat?", [c("Dat kan binnenkort, in de pilot.")])
+    True
+    >>> date_missing("Wie begon?", [c("De minister begon.")])
+    False
+    """
+    if not _ASKS_DATE.search(question.strip()):
+        return False
+    best = sorted(cands, key=lambda c: -c.score)[:top]
+    return not any(_DATE.search(display(c.text)) for c in best)
+
+
+# Stems of question words, which say what is asked, not what about.
+_WH = frozenset(
+    "hoevel hoe wat welk welke wie wanner waarom waar "
+    "how mani much what which who when why where".split()
+)
+SUBJECT_SHARE = 0.5
+
+
+def _stems(text: str) -> set[str]:
+    return set(tokenize(text, "nl")) | set(tokenize(text, "en"))
+
+
+def quantity_missing(
+    question: str,
+    cands: Sequence[Candidate],
+    lexical: LexicalIndex | None = None,
+    top: int = 8,
+) -> bool:
     """A "how many X" question whose best sentences hold no number next to an X.
 
     Cosine and word overlap cannot tell "Hoeveel fte werken er bij het programma?" from a
     sentence about the programme; the answer to a count must at least contain a number and
-    the thing counted (or an amount of money, when money is asked for).
+    the thing counted (or an amount of money, when money is asked for). With ``lexical``,
+    the sentence's passage must also name the question's rarest other word (its subject:
+    "the budget of GPT-NL" is not answered by a sum spent on something else).
 
     >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
     >>> c = lambda s: Candidate(0, p, 0, len(s), s, score=1.0)
@@ -404,13 +488,20 @@ def quantity_missing(question: str, cands: Sequence[Candidate], top: int = 8) ->
     language = detect_language(question)
     wanted = set(tokenize(focus, language)) | set(translated_query_tokens(focus))
     money = focus in _MONEY_WORDS
+    others = [t for t in question_terms(question, language) if t not in wanted | _WH]
+    idf = lexical.idf(others) if lexical is not None and others else {}
+    total = sum(idf.values())
     for c in sorted(cands, key=lambda c: -c.score)[:top]:
         text = display(c.text)
+        if total:
+            about = _stems(f"{c.passage.text} {c.passage.metadata.get('title', '')}")
+            if sum(w for t, w in idf.items() if t in about) / total < SUBJECT_SHARE:
+                continue
         if money:
             if _MONEY.search(text):
                 return False
             continue
-        stems = set(tokenize(text, "nl")) | set(tokenize(text, "en"))
+        stems = _stems(text)
         has_focus = not wanted or any(
             w == s or (len(s) >= 3 and w.endswith(s)) for w in wanted for s in stems
         )
@@ -429,7 +520,8 @@ def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answe
     if (
         not cands
         or answerer.evidence_score(ev) < answerer.refusal_threshold
-        or quantity_missing(req.question, cands)
+        or quantity_missing(req.question, cands, req.lexical)
+        or date_missing(req.question, cands)
     ):
         return _answer(req, refusal_text(req.language, req.passages), True, [])
     picked = answerer.select(cands)
