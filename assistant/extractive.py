@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -68,6 +68,8 @@ class Candidate:
     lexical: float = 0.0
     cosine: float = 0.0
     score: float = 0.0
+    # Near-copies of this sentence in other documents: cited with it, as corroboration.
+    also: list[Candidate] = field(default_factory=list)
 
 
 @dataclass
@@ -218,11 +220,18 @@ class ExtractiveAnswerer:
             if len(picked) >= self.max_sentences or c.score < best - 0.06:
                 break
             words = set(c.text.lower().split())
-            if any(
-                len(words & set(p.text.lower().split())) / max(len(words), 1) > 0.6 for p in picked
-            ):
-                continue
-            picked.append(c)
+            twin = next(
+                (
+                    p
+                    for p in picked
+                    if len(words & set(p.text.lower().split())) / max(len(words), 1) > 0.6
+                ),
+                None,
+            )
+            if twin is None:
+                picked.append(c)
+            elif c.passage.source_id not in {x.passage.source_id for x in [twin, *twin.also]}:
+                twin.also.append(c)  # the same statement in another document: cite it too
         # Read in source order: by passage, then position.
         return sorted(picked, key=lambda c: (c.passage_rank, c.start))
 
@@ -319,12 +328,16 @@ def display(text: str) -> str:
 def compose(
     picked: Sequence[Candidate], language: str, as_list: bool, passages_language: str
 ) -> tuple[str, list[Citation]]:
-    """Answer text with one ``[n]`` marker per quoted sentence, and the citations."""
+    """Answer text with a ``[n]`` marker per quoted sentence (more when other documents say
+    the same), and the citations."""
     citations: list[Citation] = []
     parts: list[str] = []
     for c in picked:
-        citations.append(Citation.from_passage(c.passage, c.text, c.score))
-        parts.append(f"{display(c.text)} [{len(citations)}]")
+        markers = []
+        for source in [c, *c.also]:
+            citations.append(Citation.from_passage(source.passage, source.text, source.score))
+            markers.append(f"[{len(citations)}]")
+        parts.append(f"{display(c.text)} {''.join(markers)}")
     if as_list:
         body = frame(language, "list_intro") + "\n" + "\n".join(f"- {p}" for p in parts)
     else:

@@ -155,3 +155,17 @@ def test_no_cache_file_means_embedding_now(tmp_path: Path, mixed_corpus: Setting
     bot = Assistant(settings=mixed_corpus, embedder=fake)
     answer = bot.ask("Welke strategie komt er voor personeel?")
     assert answer.citations and fake.embedded > 0
+
+
+def test_the_same_sentence_in_several_documents_is_quoted_once_and_cited_for_each(
+    mixed_corpus: Settings,
+) -> None:
+    bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
+    answer = bot.ask("Wat is de prioriteit van gemeenten volgens de VNG?")
+    assert not answer.refused
+    sentence = "De prioriteit van gemeenten is dienstverlening aan burgers."
+    assert answer.text.count(sentence) == 1  # quoted once ...
+    cited = [c for c in answer.citations if c.quote == sentence]
+    assert len(cited) >= 2 and len({c.source_id for c in cited}) == len(cited)  # ... per document
+    for i, c in enumerate(answer.citations, start=1):
+        assert f"[{i}]" in answer.text and c.quote in c.passage
