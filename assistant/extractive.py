@@ -151,9 +151,13 @@ class ExtractiveAnswerer:
         cands: list[Candidate],
         lexical: LexicalIndex,
         context: str = "",
+        said: str = "",
     ) -> Evidence:
         """Score candidates in place; ``context`` is the conversation a follow-up points
-        back to, whose words count at half weight ("En wanneer was dat?" after "Haven+")."""
+        back to, whose words count at half weight ("En wanneer was dat?" after "Haven+").
+        ``said`` is the previous answer: a follow-up asks for something new, so a sentence
+        that repeats it scores lower ("Bij welke gemeente is Haven+ ontstaan?" should not
+        get the definition of Haven+ again)."""
         terms = {
             **{t: 0.0 for t in question_terms(question, "nl")},
             **{t: 0.0 for t in question_terms(question, "en")},
@@ -178,6 +182,7 @@ class ExtractiveAnswerer:
                 c.cosine = float(cos)
         offsets = language_offsets(chosen)
         wants_date = asks_date(question)
+        said_stems = _stems(said) if said else set()
         for c in cands:
             base = c.cosine - offsets.get(_language(c), 0.0) if c.cosine else 0.0
             # Short answers read better: long candidates pay a little per 300 characters.
@@ -185,6 +190,9 @@ class ExtractiveAnswerer:
             c.score = base + 0.25 * c.lexical + 0.02 / (1 + c.passage_rank) - length_penalty
             if wants_date and has_date(c.text):  # the answer to "wanneer" holds a date
                 c.score += 0.03
+            if said_stems:
+                own = _stems(c.text)
+                c.score -= NOVELTY * len(own & said_stems) / max(len(own), 1)
         best_cos = max((c.cosine for c in cands), default=0.0)
         # Coverage: idf-weighted share of question terms present in the best three passages.
         top_text = " ".join(p.text for p in {c.passage.chunk_id: c.passage for c in cands}.values())
@@ -458,6 +466,7 @@ _WH = frozenset(
     "how mani much what which who when why where".split()
 )
 SUBJECT_SHARE = 0.5
+NOVELTY = 0.1
 
 
 def _stems(text: str) -> set[str]:
@@ -529,7 +538,11 @@ def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answe
     from assistant.retrieve import depends_on_history, history_text
 
     context = history_text(req.history) if depends_on_history(req.question) else ""
-    ev = answerer.score(req.question, req.query_vector, req.language, cands, req.lexical, context)
+    answers = [str(m.get("content", "")) for m in req.history or [] if m.get("role") == "assistant"]
+    said = answers[-1] if answers else ""
+    ev = answerer.score(
+        req.question, req.query_vector, req.language, cands, req.lexical, context, said
+    )
     if (
         not cands
         or answerer.evidence_score(ev) < answerer.refusal_threshold

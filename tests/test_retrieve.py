@@ -169,3 +169,25 @@ def test_the_same_sentence_in_several_documents_is_quoted_once_and_cited_for_eac
     assert len(cited) >= 2 and len({c.source_id for c in cited}) == len(cited)  # ... per document
     for i, c in enumerate(answer.citations, start=1):
         assert f"[{i}]" in answer.text and c.quote in c.passage
+
+
+def test_a_follow_up_is_not_answered_with_what_was_just_said(mixed_corpus: Settings) -> None:
+    """A sentence the previous answer already quoted loses NOVELTY (times the share of its
+    words that were said); the page's other sentence keeps its score."""
+    bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
+    question = "En wat nog meer over civil servants?"
+    said = "We will establish a personnel strategy for digitalisation."
+    passages = bot.retrieve(question, k=8)
+    inner = bot.extractive.inner
+    lexical = bot.reader.snapshot.lexical
+    qvec = bot.retriever.query_vector(question, None)
+
+    def scores(previous: str) -> dict[str, float]:
+        cands = inner.candidates(passages)
+        inner.score(question, qvec, "nl", cands, lexical, said=previous)
+        return {c.text: c.score for c in cands}
+
+    before, after = scores(""), scores(said + " [1]")
+    other = next(t for t in before if t.startswith("Civil servants get the right"))
+    assert after[said] == pytest.approx(before[said] - assistant.extractive.NOVELTY)
+    assert after[other] == pytest.approx(before[other])
