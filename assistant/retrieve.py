@@ -117,18 +117,26 @@ class HybridRetriever:
         s = self.settings
         snapshot = self.reader.snapshot
         lexical = snapshot.lexical
-        by_language = snapshot.by_language
+        n_rows = len(lexical.ids)
+        allowed_mask = lexical.mask_for(allowed) if allowed is not None else None
 
-        def within(lang: str) -> set[str]:
-            ids = by_language.get(lang, set())
-            return ids if allowed is None else ids & allowed
+        def masks(language: str) -> tuple[np.ndarray, np.ndarray]:
+            """Row masks of the passages in ``language`` (and any unknown language) and of
+            those in the other one, within the filters."""
+            other = "en" if language == "nl" else "nl"
+            foreign = snapshot.language_masks.get(other, np.zeros(n_rows, dtype=np.float32))
+            own = 1.0 - foreign
+            if allowed_mask is not None:
+                own, foreign = own * allowed_mask, foreign * allowed_mask
+            return own, foreign
 
         def search(text: str, weight: float) -> list[tuple[list[str], float]]:
             language = detect_language(text)
             other = "en" if language == "nl" else "nl"
-            own = lexical.search(text, s.candidates, within(language))
+            own_mask, foreign_mask = masks(language)
+            own = lexical.search(text, s.candidates, mask=own_mask)
             translated = translated_query_tokens(text) + tokenize(text, other)
-            foreign = lexical.search_tokens(translated, s.candidates, within(other))
+            foreign = lexical.search_tokens(translated, s.candidates, mask=foreign_mask)
             return [
                 ([cid for cid, _ in own], weight),
                 ([cid for cid, _ in foreign], weight * s.translation_weight),

@@ -134,13 +134,29 @@ class LexicalIndex:
         return cls(retriever, ids)
 
     def search(
-        self, query: str, n: int, allowed: set[str] | None = None
+        self,
+        query: str,
+        n: int,
+        allowed: set[str] | None = None,
+        mask: np.ndarray | None = None,
     ) -> list[tuple[str, float]]:
-        """Best ``n`` chunks as ``(chunk_id, bm25 score)``; only ids in ``allowed`` if given."""
-        return self.search_tokens(query_tokens(query), n, allowed)
+        """Best ``n`` chunks as ``(chunk_id, bm25 score)``; only ids in ``allowed`` (and rows
+        where ``mask`` is 1, see :meth:`mask_for`) if given."""
+        return self.search_tokens(query_tokens(query), n, allowed, mask)
+
+    def mask_for(self, ids: set[str]) -> np.ndarray:
+        """A row mask (1.0 for the given chunk ids) to pass as ``mask``; build it once."""
+        mask = np.zeros(len(self.ids), dtype=np.float32)
+        rows = [row for cid in ids if (row := self._row.get(cid)) is not None]
+        mask[rows] = 1.0
+        return mask
 
     def search_tokens(
-        self, tokens: Sequence[str], n: int, allowed: set[str] | None = None
+        self,
+        tokens: Sequence[str],
+        n: int,
+        allowed: set[str] | None = None,
+        mask: np.ndarray | None = None,
     ) -> list[tuple[str, float]]:
         """Like :meth:`search`, for already stemmed tokens."""
         if not self.ids:
@@ -149,15 +165,10 @@ class LexicalIndex:
         tokens = [t for t in dict.fromkeys(tokens) if t in vocab]
         if not tokens:
             return []
-        mask = None
         if allowed is not None:
-            mask = np.zeros(len(self.ids), dtype=np.float32)
-            for cid in allowed:
-                row = self._row.get(cid)
-                if row is not None:
-                    mask[row] = 1.0
-            if not mask.any():
-                return []
+            mask = self.mask_for(allowed) if mask is None else mask * self.mask_for(allowed)
+        if mask is not None and not mask.any():
+            return []
         k = min(n, len(self.ids))
         docs, scores = self.retriever.retrieve(
             [tokens], k=k, show_progress=False, weight_mask=mask, n_threads=1

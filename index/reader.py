@@ -33,7 +33,7 @@ class Snapshot:
     chunks: dict[str, ChunkRecord]
     documents: dict[str, dict[str, Any]]
     lexical: LexicalIndex
-    by_language: dict[str, set[str]]  # language -> chunk ids, for per-language BM25
+    language_masks: dict[str, np.ndarray]  # language -> BM25 row mask of its chunks
 
 
 class IndexReader:
@@ -101,7 +101,9 @@ class IndexReader:
         by_language: dict[str, set[str]] = {}
         for r in rows:
             by_language.setdefault(str(r.metadata.get("language") or "nl"), set()).add(r.chunk_id)
-        return Snapshot(generation, {r.chunk_id: r for r in rows}, docs, lexical, by_language)
+        masks = {lang: lexical.mask_for(ids) for lang, ids in by_language.items()}
+        chunks = {r.chunk_id: r for r in rows}
+        return Snapshot(generation, chunks, docs, lexical, masks)
 
     @property
     def snapshot(self) -> Snapshot:

@@ -191,3 +191,26 @@ def test_a_follow_up_is_not_answered_with_what_was_just_said(mixed_corpus: Setti
     other = next(t for t in before if t.startswith("Civil servants get the right"))
     assert after[said] == pytest.approx(before[said] - assistant.extractive.NOVELTY)
     assert after[other] == pytest.approx(before[other])
+
+
+def test_a_page_in_a_third_language_is_still_found_by_its_words(tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "de.md").write_text(
+        "---\ntitle: Strategie\nlanguage: de\n---\n"
+        "Die Datenschutzgrundverordnung gilt auch hier. Sie schützt personenbezogene Daten.\n",
+        encoding="utf-8",
+    )
+    (sources / "nl.md").write_text(
+        "---\ntitle: Strategie\nlanguage: nl\n---\nDe gemeenten werken samen aan data.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(sources_dir=sources, index_dir=tmp_path / "index", refusal_threshold=0)
+    assert not ingest(settings, embedder=FakeEmbedder()).failed
+    bot = Assistant(settings=settings, embedder=FakeEmbedder())
+    for question in (
+        "Wat zegt de Datenschutzgrundverordnung?",
+        "What about Datenschutzgrundverordnung?",
+    ):
+        lists = bot.retriever.lexical_lists(question, None, None)
+        assert any(c.startswith("de:") for ids, _ in lists for c in ids), question
