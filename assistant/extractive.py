@@ -124,7 +124,7 @@ class ExtractiveAnswerer:
         *,
         max_sentences: int = 4,
         refusal_threshold: float = 0.5,
-        embed_candidates: int = 40,
+        embed_candidates: int = 60,
         vector_lookup: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None,
     ) -> None:
         self.vectors = SentenceVectors(embedder, lookup=vector_lookup)
@@ -193,7 +193,11 @@ class ExtractiveAnswerer:
             if said_stems:
                 own = _stems(c.text)
                 c.score -= NOVELTY * len(own & said_stems) / max(len(own), 1)
-        best_cos = max((c.cosine for c in cands), default=0.0)
+        # Language-fair, like the sentence scores: an English answer to a Dutch question is
+        # not weaker evidence because the embedder favours same-language pairs.
+        best_cos = max(
+            (c.cosine - offsets.get(_language(c), 0.0) for c in cands if c.cosine), default=0.0
+        )
         # Coverage: idf-weighted share of question terms present in the best three passages.
         top_text = " ".join(p.text for p in {c.passage.chunk_id: c.passage for c in cands}.values())
         stems = set(tokenize(top_text, "nl")) | set(tokenize(top_text, "en"))
@@ -411,7 +415,7 @@ _MODIFIERS = frozenset(
     "first second third total different new other extra large small".split()
 )
 _MONEY_WORDS = frozenset("geld budget bedrag kosten money cost costs funding euro euros".split())
-_MONEY = re.compile(r"€|\beuro|\bmiljoen|\bmiljard|\bmillion|\bbillion", re.IGNORECASE)
+_MONEY = re.compile(r"€|\b(?:euros?|miljoen|miljard|million|billion)\b", re.IGNORECASE)
 
 
 _ASKS_DATE = re.compile(
@@ -499,6 +503,10 @@ def quantity_missing(
     False
     >>> quantity_missing("What is the total budget of X?", [c("X started in 2023 with partners.")])
     True
+    >>> quantity_missing("What is the budget of X?", [c("X supports European models.")])
+    True
+    >>> quantity_missing("What is the budget of X?", [c("X has a budget of 13 million euros.")])
+    False
     """
     m = _HOW_MANY.search(question) or _ASKS_AMOUNT.search(question)
     if m is None:
