@@ -24,11 +24,11 @@ prioriteit prioriteiten: priority priorities
 doel doelen doelstelling doelstellingen: goal goals objective objectives
 strategisch strategische: strategic
 strategie strategieën: strategy strategies
-overheid overheden: government governments
+overheid overheden: government governments authorities
 rijksoverheid: central government
-gemeente gemeenten: municipality municipalities
+gemeente gemeenten: municipality municipalities local authorities
 provincie provincies: province provinces
-waterschap waterschappen: water authority water authorities
+waterschap waterschappen: water authority water authorities water board boards
 burger burgers: citizen citizens
 ondernemer ondernemers: entrepreneur entrepreneurs business businesses
 bedrijven: businesses companies
@@ -61,7 +61,7 @@ staatssecretaris: state secretary
 kabinet: cabinet
 demissionair demissionaire: caretaker
 regering: government
-kamer: house parliament
+kamer: house parliament representatives senate
 tweede: second
 brief brieven: letter letters
 lancering gelanceerd lanceerde: launch launched
