@@ -28,6 +28,7 @@ from typing import Any
 __all__ = [
     "citation_precision",
     "citation_recall",
+    "evidence_cited",
     "false_refusal_rate",
     "longest_common_run",
     "mean",
@@ -213,6 +214,16 @@ def citation_precision(
     if not unique:
         return None
     return sum(citation_supported(c, evidence, min_share) for c in unique) / len(unique)
+
+
+def evidence_cited(
+    citations: Sequence[Mapping[str, Any]],
+    evidence: Sequence[Mapping[str, str]],
+    min_share: float = 0.6,
+) -> float:
+    """1.0 when at least one citation's passage holds an evidence quote, else 0.0 (also for a
+    refusal): "the answer's citations point to the evidence", per answerable question."""
+    return float(any(citation_supported(c, evidence, min_share) for c in citations))
 
 
 def citation_recall(

@@ -41,6 +41,7 @@ MAIN_METRICS: tuple[tuple[str, bool], ...] = (
     ("ndcg@10", True),
     ("citation_precision", True),
     ("citation_recall", True),
+    ("evidence_cited", True),
     ("token_f1", True),
     ("reference_recall", True),
     ("refusal_accuracy", True),
@@ -165,6 +166,7 @@ def score_question(
     if answerable:
         result["citation_precision"] = m.citation_precision(citations, evidence)
         result["citation_recall"] = m.citation_recall(citations, evidence)
+        result["evidence_cited"] = m.evidence_cited(citations, evidence)
         result["token_f1"] = m.token_f1(answer.text, q.get("answer", ""))
         result["reference_recall"] = m.reference_recall(answer.text, q.get("answer", ""))
     latency = float(answer.seconds or 0.0) or wall_seconds
@@ -202,6 +204,7 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "ndcg@10",
         "citation_precision",
         "citation_recall",
+        "evidence_cited",
         "token_f1",
         "reference_recall",
     ]
@@ -501,6 +504,7 @@ TABLE_METRICS = (
     "ndcg@10",
     "citation_precision",
     "citation_recall",
+    "evidence_cited",
     "token_f1",
     "reference_recall",
     "refusal_accuracy",

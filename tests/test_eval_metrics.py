@@ -185,6 +185,24 @@ def test_citation_of_wrong_source_is_unsupported() -> None:
     assert m.citation_recall([wrong], EVIDENCE) == 0.5  # recall is by source only
 
 
+@pytest.mark.parametrize(
+    ("citations", "expected"),
+    [
+        ([], 0.0),  # a refusal cites nothing
+        ([cite("doc-c", "c:1", "Iets anders.")], 0.0),
+        ([cite("doc-b", "b:9", "De NDS kent zes prioriteiten.")], 0.0),  # right words, wrong doc
+        (
+            [cite("doc-c", "c:1", "Iets."), cite("doc-a", "a:1", "De NDS kent zes prioriteiten.")],
+            1.0,
+        ),
+    ],
+)
+def test_evidence_cited_needs_one_citation_holding_evidence(
+    citations: list[dict[str, Any]], expected: float
+) -> None:
+    assert m.evidence_cited(citations, EVIDENCE) == expected
+
+
 def test_citation_falls_back_to_quote() -> None:
     c = {"source_id": "doc-a", "chunk_id": "a:1", "quote": "De NDS kent zes prioriteiten."}
     assert m.citation_precision([c], EVIDENCE) == 1.0
