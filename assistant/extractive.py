@@ -540,6 +540,28 @@ def quantity_missing(
     return True
 
 
+TYPE_MARGIN = 0.1
+
+
+def of_the_asked_type(question: str, cands: list[Candidate]) -> list[Candidate]:
+    """For a "when" question, only the sentences that hold a date, if one scores within
+    ``TYPE_MARGIN`` of the best: a sentence without a date does not answer "wanneer".
+
+    >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
+    >>> a = Candidate(0, p, 0, 1, "Zo is het afgesproken.", score=0.95)
+    >>> b = Candidate(0, p, 0, 1, "De brief kwam op 1 november 2024.", score=0.9)
+    >>> [c.text for c in of_the_asked_type("Wanneer kwam de brief?", [a, b])]
+    ['De brief kwam op 1 november 2024.']
+    >>> len(of_the_asked_type("Wat is afgesproken?", [a, b]))
+    2
+    """
+    if not cands or not asks_date(question):
+        return cands
+    best = max(c.score for c in cands)
+    dated = [c for c in cands if c.score >= best - TYPE_MARGIN and has_date(c.text)]
+    return dated or cands
+
+
 def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answer:
     """Pick, check and compose; refuse when the evidence does not cover the question."""
     cands = answerer.candidates(req.passages)
@@ -558,7 +580,7 @@ def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answe
         or date_missing(req.question, cands)
     ):
         return _answer(req, refusal_text(req.language, req.passages), True, [])
-    picked = answerer.select(cands)
+    picked = answerer.select(of_the_asked_type(req.question, cands))
     items = answerer.list_items(req.question, cands)
     chosen = items or picked
     langs = [str(c.passage.metadata.get("language", "nl")) for c in chosen]
