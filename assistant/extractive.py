@@ -458,10 +458,10 @@ def date_missing(question: str, cands: Sequence[Candidate], top: int = 5) -> boo
     >>> date_missing("Wie begon?", [c("De minister begon.")])
     False
     """
-    if not _ASKS_DATE.search(question.strip()):
+    if not asks_date(question):
         return False
     best = sorted(cands, key=lambda c: -c.score)[:top]
-    return not any(_DATE.search(display(c.text)) for c in best)
+    return not any(has_date(c.text) for c in best)
 
 
 # Stems of question words, which say what is asked, not what about.
@@ -488,8 +488,9 @@ def quantity_missing(
     Cosine and word overlap cannot tell "Hoeveel fte werken er bij het programma?" from a
     sentence about the programme; the answer to a count must at least contain a number and
     the thing counted (or an amount of money, when money is asked for). With ``lexical``,
-    the sentence's passage must also name the question's rarest other word (its subject:
-    "the budget of GPT-NL" is not answered by a sum spent on something else).
+    the sentence's passage must also hold at least ``SUBJECT_SHARE`` (idf-weighted) of the
+    question's other words, its subject: "the budget of GPT-NL" is not answered by a sum
+    spent on something else.
 
     >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
     >>> c = lambda s: Candidate(0, p, 0, len(s), s, score=1.0)
