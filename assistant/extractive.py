@@ -326,6 +326,8 @@ def display(text: str) -> str:
     'Afgesproken is dit.'
     >>> display('{{< nieuws/header title="Kop" >}} Gideon is architect.')
     'Gideon is architect.'
+    >>> display("- Letter by VNG on the House of Thorbecke")
+    'Letter by VNG on the House of Thorbecke'
     """
     # Site-generator shortcodes and JSX/HTML tags are page furniture, not words of the source.
     text = re.sub(r"\{\{[<%].*?[>%]\}\}", " ", text, flags=re.DOTALL)
@@ -333,7 +335,7 @@ def display(text: str) -> str:
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\{:[^}]*\}", "", text)  # kramdown attributes: {:target="_blank"}
     text = text.replace("**", "").replace("__", "")
-    text = re.sub(r"^#+\s*", "", text)
+    text = re.sub(r"^\s*(?:#+|[-*+•])\s+", "", text)  # a heading mark or a bullet
     return re.sub(r"\s+", " ", text).strip()
 
 
