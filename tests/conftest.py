@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from index.settings import Settings
+from tests.openai_server import OpenAIServer
 
 # Before anything imports chromadb or a model hub client.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -147,5 +148,18 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data")
     try:
         yield server.host, server.port
+    finally:
+        server.stop()
+
+
+# -- scripted OpenAI-compatible server -----------------------------------------------------------
+
+
+@pytest.fixture
+def openai_server() -> Iterator[OpenAIServer]:
+    """A real OpenAI-compatible server on 127.0.0.1 with scripted replies."""
+    server = OpenAIServer().start()
+    try:
+        yield server
     finally:
         server.stop()

