@@ -51,6 +51,12 @@ MAIN_METRICS: tuple[tuple[str, bool], ...] = (
     ("latency_p95", False),
 )
 HIGHER_IS_BETTER = dict(MAIN_METRICS)
+# Metrics scored per question and averaged (refusal rates and latency are whole-run figures).
+PER_QUESTION_METRICS = tuple(
+    name
+    for name, _ in MAIN_METRICS
+    if not name.startswith(("latency", "refusal", "false_", "missed_"))
+)
 # Settings fields never written to a run folder.
 SECRET_FIELDS = {"llm_api_key", "chat_users", "chat_users_file"}
 
@@ -196,19 +202,7 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Means of the per-question metrics (over the questions they apply to), refusal rates
     and latency percentiles."""
     out: dict[str, Any] = {"n": len(records), "n_answerable": sum(r["answerable"] for r in records)}
-    names = [
-        "recall@1",
-        "recall@5",
-        "recall@10",
-        "mrr",
-        "ndcg@10",
-        "citation_precision",
-        "citation_recall",
-        "evidence_cited",
-        "token_f1",
-        "reference_recall",
-    ]
-    for name in names:
+    for name in PER_QUESTION_METRICS:
         out[name] = m.mean(r["metrics"].get(name) for r in records)
     refused = [r["refused"] for r in records]
     answerable = [r["answerable"] for r in records]
@@ -497,16 +491,7 @@ def format_comparison(cmp: dict[str, Any], name_a: str = "A", name_b: str = "B")
 
 TABLE_METRICS = (
     "n",
-    "recall@1",
-    "recall@5",
-    "recall@10",
-    "mrr",
-    "ndcg@10",
-    "citation_precision",
-    "citation_recall",
-    "evidence_cited",
-    "token_f1",
-    "reference_recall",
+    *PER_QUESTION_METRICS,
     "refusal_accuracy",
     "false_refusal_rate",
     "latency_p50",

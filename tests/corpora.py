@@ -9,6 +9,37 @@ from index.embed import Embedder
 from index.ingest import ingest
 from index.settings import Settings
 
+# Two small Dutch pages that several test modules index (next to pages of their own).
+NDS_PRIORITIES = """---
+title: De zes prioriteiten van de NDS
+publisher: Ministerie van BZK
+date: 2025-07-01
+language: nl
+doc_type: beleid
+era: 2025
+---
+# De zes prioriteiten van de NDS
+
+De Nederlandse Digitaliseringsstrategie (NDS) kent zes prioriteiten. Dat zijn cloud, data,
+AI, digitale inclusie, digitale weerbaarheid en vakmanschap. De strategie is opgesteld door
+het Rijk samen met gemeenten, provincies en waterschappen.
+"""
+
+DATA_SYSTEM = """---
+title: Het federatief datastelsel
+publisher: Digilab
+date: 2025-01-20
+language: nl
+doc_type: blog
+era: 2025
+---
+# Federatief datastelsel
+
+Het federatief datastelsel (FDS) maakt het mogelijk dat overheden gegevens veilig delen bij
+de bron. Gegevens worden niet gekopieerd maar opgevraagd waar ze worden beheerd. Het stelsel
+moet in 2030 volledig werken.
+"""
+
 
 def index_corpus(
     root: Path, corpus: Mapping[str, str], model: Embedder | None = None, **fields: object

@@ -20,38 +20,12 @@ from assistant import Assistant
 from evals.runner import run_eval
 from index.embed import Embedder, make_embedder
 from index.settings import Settings
-from tests.corpora import index_corpus
+from tests.corpora import DATA_SYSTEM, NDS_PRIORITIES, index_corpus
 from tests.openai_server import HTTPFailure, Messages, OpenAIServer, Reply, message_text
 
 CORPUS: dict[str, str] = {
-    "nds-prioriteiten.md": """---
-title: De zes prioriteiten van de NDS
-publisher: Ministerie van BZK
-date: 2025-07-01
-language: nl
-doc_type: beleid
-era: 2025
----
-# De zes prioriteiten van de NDS
-
-De Nederlandse Digitaliseringsstrategie (NDS) kent zes prioriteiten. Dat zijn cloud, data,
-AI, digitale inclusie, digitale weerbaarheid en vakmanschap. De strategie is opgesteld door
-het Rijk samen met gemeenten, provincies en waterschappen.
-""",
-    "data-stelsel.md": """---
-title: Het federatief datastelsel
-publisher: Digilab
-date: 2025-01-20
-language: nl
-doc_type: blog
-era: 2025
----
-# Federatief datastelsel
-
-Het federatief datastelsel (FDS) maakt het mogelijk dat overheden gegevens veilig delen bij
-de bron. Gegevens worden niet gekopieerd maar opgevraagd waar ze worden beheerd. Het stelsel
-moet in 2030 volledig werken.
-""",
+    "nds-prioriteiten.md": NDS_PRIORITIES,
+    "data-stelsel.md": DATA_SYSTEM,
     "cloud-beleid.md": """---
 title: Cloudbeleid van de overheid
 publisher: VNG
