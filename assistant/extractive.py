@@ -387,17 +387,30 @@ class AnswerRequest:
     history: list[dict[str, str]] | None = None
     filters: Filters | None = None  # what retrieval was narrowed to (an LLM re-retrieves with it)
 
+    def answer(
+        self,
+        text: str,
+        cites: list[Citation],
+        *,
+        answerer: str,
+        refused: bool = False,
+        passages: Sequence[Passage] | None = None,
+    ) -> Answer:
+        """The :class:`Answer` to this request (``passages``: what it was drawn from, by
+        default the retrieved ones)."""
+        return Answer(
+            question=self.question,
+            text=text,
+            refused=refused,
+            citations=cites,
+            language=self.language,
+            answerer=answerer,
+            passages=list(self.passages if passages is None else passages),
+        )
+
 
 def _answer(req: AnswerRequest, text: str, refused: bool, cites: list[Citation]) -> Answer:
-    return Answer(
-        question=req.question,
-        text=text,
-        refused=refused,
-        citations=cites,
-        language=req.language,
-        answerer="extractive",
-        passages=list(req.passages),
-    )
+    return req.answer(text, cites, answerer="extractive", refused=refused)
 
 
 _HOW_MANY = re.compile(r"\b(?:hoeveel|how many|how much)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)

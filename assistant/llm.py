@@ -456,7 +456,7 @@ class LLMAnswerer:
                 break
 
         if shown:
-            yield self._answer(request, "".join(shown), cites, passages)
+            yield request.answer("".join(shown), cites, answerer=self.name, passages=passages)
         elif refused:
             yield from self._refuse(request)
         else:
@@ -514,28 +514,9 @@ class LLMAnswerer:
                 numbers.append(keys[key])
         return prefix + claim + " " + "".join(f"[{n}]" for n in numbers)
 
-    def _answer(
-        self, request: AnswerRequest, text: str, cites: list[Citation], passages: list[Passage]
-    ) -> Answer:
-        return Answer(
-            question=request.question,
-            text=text,
-            refused=False,
-            citations=cites,
-            language=request.language,
-            answerer=self.name,
-            passages=list(passages),
-        )
-
     def _refuse(self, request: AnswerRequest) -> Iterator[str | Answer]:
-        answer = Answer(
-            question=request.question,
-            text=refusal_text(request.language, request.passages),
-            refused=True,
-            language=request.language,
-            answerer=self.name,
-            passages=list(request.passages),
-        )
+        text = refusal_text(request.language, request.passages)
+        answer = request.answer(text, [], answerer=self.name, refused=True)
         yield from pieces(answer.text)
         yield answer
 
