@@ -217,7 +217,9 @@ def synthetic_docs(material: Material, n_chunks: int, chunk_size: int = 900) -> 
                 while i < len(pool) and sum(lengths[idx]) < target * 0.9:
                     idx.append(i)
                     i += 1
-            text = " ".join(pool[i] for i in idx)
+            # One sentence a paragraph: the chunk's quotable sentences are then pool sentences,
+            # whose vectors exist (joined with spaces, sentence splitting would make new ones).
+            text = "\n\n".join(pool[i] for i in idx)
             vec = vecs[idx].mean(axis=0)
             rows.append(vec / max(float(np.linalg.norm(vec)), 1e-12))
             cmeta = meta | {
