@@ -6,7 +6,9 @@ and the only other words are the fixed frames of :mod:`assistant.messages`.
 Scoring a candidate sentence: embedding cosine with the question, plus idf-weighted overlap
 of stemmed content words (the question's glossary translation included), plus a small prior
 for the passage's retrieval rank. Sentence vectors come from the index's embedding cache,
-where ingest put them, so answering embeds only the question.
+where ingest put them, so answering embeds only the question. What a sentence is and how it
+reads: :mod:`assistant.sentences`; whether the kind of answer asked for exists (a count, a
+date): :mod:`assistant.answer_types`.
 """
 
 from __future__ import annotations
@@ -14,17 +16,32 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answer_types import (
+    asks_date,
+    date_missing,
+    has_date,
+    of_the_asked_type,
+    quantity_missing,
+)
 from assistant.messages import frame
+from assistant.sentences import (
+    Candidate,
+    display,
+    informative,
+    language_of,
+    question_terms,
+    stems,
+)
 from assistant.types import Answer, Citation, Filters, Passage
 from assistant.verify import looks_like_instruction
 from index.chunk import sentence_spans
 from index.embed import Embedder
 from index.language import detect_language
-from index.lexical import LexicalIndex, tokenize, translated_query_tokens
+from index.lexical import LexicalIndex, translated_query_tokens
 
 _LIST_LINE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+(.+)$", re.MULTILINE)
 # A question asks for a list when it says so, or asks "which/what are" about a plural noun.
@@ -55,23 +72,6 @@ def asks_for_list(question: str) -> bool:
     return m is not None and m.group(1).lower() not in _NOT_PLURAL
 
 
-_MARKUP = re.compile(r"^#+\s*|\*\*|__|\[([^\]]+)\]\([^)]*\)")
-
-
-@dataclass
-class Candidate:
-    passage_rank: int
-    passage: Passage
-    start: int
-    end: int
-    text: str
-    lexical: float = 0.0
-    cosine: float = 0.0
-    score: float = 0.0
-    # Near-copies of this sentence in other documents: cited with it, as corroboration.
-    also: list[Candidate] = field(default_factory=list)
-
-
 @dataclass
 class Evidence:
     """How well the retrieved passages cover the question (used for the refusal decision)."""
@@ -79,10 +79,6 @@ class Evidence:
     best_cosine: float
     coverage: float
     same_language: bool
-
-
-def question_terms(question: str, language: str) -> list[str]:
-    return list(dict.fromkeys(tokenize(question, language)))
 
 
 class SentenceVectors:
@@ -138,7 +134,7 @@ class ExtractiveAnswerer:
         for rank, p in enumerate(passages[:limit]):
             for s, e, heading in sentence_spans(p.text):
                 text = p.text[s:e]
-                if heading or not _informative(text) or looks_like_instruction(text):
+                if heading or not informative(text) or looks_like_instruction(text):
                     continue
                 out.append(Candidate(rank, p, s, e, text))
         return out
@@ -172,8 +168,8 @@ class ExtractiveAnswerer:
             idf.update({t: 0.5 * w for t, w in lexical.idf(ctx).items()})
         total = sum(idf.values()) or 1.0
         for c in cands:
-            stems = set(tokenize(c.text, "nl")) | set(tokenize(c.text, "en"))
-            c.lexical = sum(w for t, w in idf.items() if t in stems) / total
+            words = stems(c.text)
+            c.lexical = sum(w for t, w in idf.items() if t in words) / total
         pre = sorted(cands, key=lambda c: -(c.lexical + 0.15 / (1 + c.passage_rank)))
         chosen = pre[: self.embed_candidates]
         if chosen:
@@ -182,29 +178,29 @@ class ExtractiveAnswerer:
                 c.cosine = float(cos)
         offsets = language_offsets(chosen)
         wants_date = asks_date(question)
-        said_stems = _stems(said) if said else set()
+        said_stems = stems(said) if said else set()
         for c in cands:
-            base = c.cosine - offsets.get(_language(c), 0.0) if c.cosine else 0.0
+            base = c.cosine - offsets.get(language_of(c), 0.0) if c.cosine else 0.0
             # Short answers read better: long candidates pay a little per 300 characters.
             length_penalty = 0.01 * max(0.0, len(c.text) / 300 - 1)
             c.score = base + 0.25 * c.lexical + 0.02 / (1 + c.passage_rank) - length_penalty
             if wants_date and has_date(c.text):  # the answer to "wanneer" holds a date
                 c.score += 0.03
             if said_stems:
-                own = _stems(c.text)
+                own = stems(c.text)
                 c.score -= NOVELTY * len(own & said_stems) / max(len(own), 1)
         # Language-fair, like the sentence scores: an English answer to a Dutch question is
         # not weaker evidence because the embedder favours same-language pairs.
         best_cos = max(
-            (c.cosine - offsets.get(_language(c), 0.0) for c in cands if c.cosine), default=0.0
+            (c.cosine - offsets.get(language_of(c), 0.0) for c in cands if c.cosine), default=0.0
         )
         # Coverage: idf-weighted share of question terms present in the best three passages.
         top_text = " ".join(p.text for p in {c.passage.chunk_id: c.passage for c in cands}.values())
-        stems = set(tokenize(top_text, "nl")) | set(tokenize(top_text, "en"))
+        top_words = stems(top_text)
         q_lang_terms = question_terms(question, language)
         q_idf = lexical.idf(q_lang_terms)
         q_total = sum(q_idf.values()) or 1.0
-        coverage = sum(w for t, w in q_idf.items() if t in stems) / q_total
+        coverage = sum(w for t, w in q_idf.items() if t in top_words) / q_total
         langs = {str(c.passage.metadata.get("language", "nl")) for c in cands[:10]}
         return Evidence(best_cos, coverage, language in langs)
 
@@ -268,10 +264,6 @@ class ExtractiveAnswerer:
         return items[:12]
 
 
-def _language(c: Candidate) -> str:
-    return str(c.passage.metadata.get("language", "nl"))
-
-
 def language_offsets(cands: Sequence[Candidate], min_group: int = 4) -> dict[str, float]:
     """How much lower the question's cosine runs with each language's sentences.
 
@@ -289,54 +281,12 @@ def language_offsets(cands: Sequence[Candidate], min_group: int = 4) -> dict[str
     groups: dict[str, list[float]] = {}
     for c in cands:
         if c.cosine:
-            groups.setdefault(_language(c), []).append(c.cosine)
+            groups.setdefault(language_of(c), []).append(c.cosine)
     means = {lang: float(np.mean(v)) for lang, v in groups.items() if len(v) >= min_group}
     if len(means) < 2:
         return {}
     top = max(means.values())
     return {lang: m - top for lang, m in means.items()}
-
-
-def _informative(sentence: str) -> bool:
-    """Worth quoting as an answer: a statement with some words, not a question, a caption or a
-    line that is mostly a link ("- [Ons kennisbank artikel over Haven](...)", "Zie [visie](...)").
-
-    >>> _informative("Zie [Soevereine overheidscloud visie](https://x.nl){:target=_blank}.")
-    False
-    >>> _informative("De [NDS](https://x.nl) heeft zes prioriteiten.")
-    True
-    """
-    stripped = re.sub(r"^[-*+•\s]+", "", sentence.strip())
-    if re.fullmatch(r"\[[^\]]*\]\([^)]*\)[.:;]?", stripped) or re.fullmatch(r"_[^_]+_", stripped):
-        return False
-    outside_links = re.sub(r"\[[^\]]*\]\([^)]*\)(\{:[^}]*\})?", " ", stripped)
-    if len(re.findall(r"\w{2,}", outside_links)) < 2:
-        return False
-    words = re.findall(r"\w{2,}", display(sentence))
-    is_question = sentence.rstrip().endswith("?")
-    return len(words) >= 4 and not is_question and "externe link" not in sentence
-
-
-def display(text: str) -> str:
-    """Source text as shown in an answer: Markdown emphasis and link targets dropped, one line.
-
-    >>> display("**Cloud** en [data](https://x.nl)\\nsamen")
-    'Cloud en data samen'
-    >>> display('<Blockquote variation="pink" > Afgesproken is dit. </Blockquote>')
-    'Afgesproken is dit.'
-    >>> display('{{< nieuws/header title="Kop" >}} Gideon is architect.')
-    'Gideon is architect.'
-    >>> display("- Letter by VNG on the House of Thorbecke")
-    'Letter by VNG on the House of Thorbecke'
-    """
-    # Site-generator shortcodes and JSX/HTML tags are page furniture, not words of the source.
-    text = re.sub(r"\{\{[<%].*?[>%]\}\}", " ", text, flags=re.DOTALL)
-    text = re.sub(r"</?[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>", " ", text)
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\{:[^}]*\}", "", text)  # kramdown attributes: {:target="_blank"}
-    text = text.replace("**", "").replace("__", "")
-    text = re.sub(r"^\s*(?:#+|[-*+•])\s+", "", text)  # a heading mark or a bullet
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def compose(
@@ -413,169 +363,8 @@ def _answer(req: AnswerRequest, text: str, refused: bool, cites: list[Citation])
     return req.answer(text, cites, answerer="extractive", refused=refused)
 
 
-_HOW_MANY = re.compile(r"\b(?:hoeveel|how many|how much)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
-_NUMBER = re.compile(
-    r"\d|\b(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|honderd|"
-    r"duizend|miljoen|miljard|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"twenty|hundred|thousand|million|billion|dozen|tientallen|honderden|duizenden)\b",
-    re.IGNORECASE,
-)
-# "Wat is het totale budget van X?": an amount of money is asked for, without "hoeveel".
-_ASKS_AMOUNT = re.compile(
-    r"^(?:wat|what|hoe groot|how large|how big)\b.*\b(budget|bedrag|kosten|costs?|funding)\b",
-    re.IGNORECASE,
-)
-_MODIFIERS = frozenset(
-    "eerste tweede derde totale verschillende nieuwe andere extra grote kleine "
-    "first second third total different new other extra large small".split()
-)
-_MONEY_WORDS = frozenset("geld budget bedrag kosten money cost costs funding euro euros".split())
-_MONEY = re.compile(r"€|\b(?:euros?|miljoen|miljard|million|billion)\b", re.IGNORECASE)
-
-
-_ASKS_DATE = re.compile(
-    r"^(?:(?:en|and)\s+)?(?:wanneer|sinds wanneer|vanaf wanneer|tot wanneer|"
-    r"when|since when|by when|"
-    r"(?:uiterlijk |vanaf |voor |na |sinds |tot )?(?:op |in )?"
-    r"(?:welke datum|welk jaar|welke maand)|"
-    r"(?:on |by |from |since |until |before |after )?(?:what|which) (?:date|year|month))\b",
-    re.IGNORECASE,
-)
-_MONTHS = (
-    "januari februari maart april mei juni juli augustus september oktober november december "
-    "january february march may june july august october"
-)
-_DATE = re.compile(
-    r"\b(?:1[89]\d\d|20\d\d)\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\b(?:"
-    + "|".join(_MONTHS.split())
-    + r")\b",
-    re.IGNORECASE,
-)
-
-
-def asks_date(question: str) -> bool:
-    return bool(_ASKS_DATE.search(question.strip()))
-
-
-def has_date(text: str) -> bool:
-    return bool(_DATE.search(display(text)))
-
-
-def date_missing(question: str, cands: Sequence[Candidate], top: int = 5) -> bool:
-    """A "when" question none of whose best sentences holds a year, a month or a date.
-
-    >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
-    >>> c = lambda s: Candidate(0, p, 0, len(s), s, score=1.0)
-    >>> date_missing("Wanneer begon het?", [c("Het begon op 3 februari.")])
-    False
-    >>> date_missing("Vanaf welke datum kan dat?", [c("Dat kan binnenkort, in de pilot.")])
-    True
-    >>> date_missing("Wie begon?", [c("De minister begon.")])
-    False
-    """
-    if not asks_date(question):
-        return False
-    best = sorted(cands, key=lambda c: -c.score)[:top]
-    return not any(has_date(c.text) for c in best)
-
-
-# Stems of question words, which say what is asked, not what about.
-_WH = frozenset(
-    "hoevel hoe wat welk welke wie wanner waarom waar "
-    "how mani much what which who when why where".split()
-)
-SUBJECT_SHARE = 0.5
+# A follow-up's sentence loses this times the share of its words the previous answer said.
 NOVELTY = 0.1
-
-
-def _stems(text: str) -> set[str]:
-    return set(tokenize(text, "nl")) | set(tokenize(text, "en"))
-
-
-def quantity_missing(
-    question: str,
-    cands: Sequence[Candidate],
-    lexical: LexicalIndex | None = None,
-    top: int = 8,
-) -> bool:
-    """A "how many X" question whose best sentences hold no number next to an X.
-
-    Cosine and word overlap cannot tell "Hoeveel fte werken er bij het programma?" from a
-    sentence about the programme; the answer to a count must at least contain a number and
-    the thing counted (or an amount of money, when money is asked for). With ``lexical``,
-    the sentence's passage must also hold at least ``SUBJECT_SHARE`` (idf-weighted) of the
-    question's other words, its subject: "the budget of GPT-NL" is not answered by a sum
-    spent on something else.
-
-    >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
-    >>> c = lambda s: Candidate(0, p, 0, len(s), s, score=1.0)
-    >>> quantity_missing("Hoeveel gemeenten doen mee?", [c("Elf gemeenten doen mee.")])
-    False
-    >>> quantity_missing("Hoeveel Eerste Kamerleden kwamen?", [c("Er kwamen elf leden.")])
-    False
-    >>> quantity_missing("Hoeveel fte werkt er?", [c("Het programma heeft 3 teams.")])
-    True
-    >>> quantity_missing("Wie doet mee?", [c("Gemeenten doen mee.")])
-    False
-    >>> quantity_missing("What is the total budget of X?", [c("X started in 2023 with partners.")])
-    True
-    >>> quantity_missing("What is the budget of X?", [c("X supports European models.")])
-    True
-    >>> quantity_missing("What is the budget of X?", [c("X has a budget of 13 million euros.")])
-    False
-    """
-    m = _HOW_MANY.search(question) or _ASKS_AMOUNT.search(question)
-    if m is None:
-        return False
-    words = m.group(1).lower().split()
-    # The counted thing follows "hoeveel", after an ordinal or a common adjective ("hoeveel
-    # Eerste Kamerleden"); a Dutch compound names its head last: "kamerleden" matches "leden".
-    focus = words[1] if len(words) > 1 and words[0] in _MODIFIERS else words[0]
-    language = detect_language(question)
-    wanted = set(tokenize(focus, language)) | set(translated_query_tokens(focus))
-    money = focus in _MONEY_WORDS
-    others = [t for t in question_terms(question, language) if t not in wanted | _WH]
-    idf = lexical.idf(others) if lexical is not None and others else {}
-    total = sum(idf.values())
-    for c in sorted(cands, key=lambda c: -c.score)[:top]:
-        text = display(c.text)
-        if total:
-            about = _stems(f"{c.passage.text} {c.passage.metadata.get('title', '')}")
-            if sum(w for t, w in idf.items() if t in about) / total < SUBJECT_SHARE:
-                continue
-        if money:
-            if _MONEY.search(text):
-                return False
-            continue
-        stems = _stems(text)
-        has_focus = not wanted or any(
-            w == s or (len(s) >= 3 and w.endswith(s)) for w in wanted for s in stems
-        )
-        if _NUMBER.search(text) and has_focus:
-            return False
-    return True
-
-
-TYPE_MARGIN = 0.1
-
-
-def of_the_asked_type(question: str, cands: list[Candidate]) -> list[Candidate]:
-    """For a "when" question, only the sentences that hold a date, if one scores within
-    ``TYPE_MARGIN`` of the best: a sentence without a date does not answer "wanneer".
-
-    >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
-    >>> a = Candidate(0, p, 0, 1, "Zo is het afgesproken.", score=0.95)
-    >>> b = Candidate(0, p, 0, 1, "De brief kwam op 1 november 2024.", score=0.9)
-    >>> [c.text for c in of_the_asked_type("Wanneer kwam de brief?", [a, b])]
-    ['De brief kwam op 1 november 2024.']
-    >>> len(of_the_asked_type("Wat is afgesproken?", [a, b]))
-    2
-    """
-    if not cands or not asks_date(question):
-        return cands
-    best = max(c.score for c in cands)
-    dated = [c for c in cands if c.score >= best - TYPE_MARGIN and has_date(c.text)]
-    return dated or cands
 
 
 def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answer:

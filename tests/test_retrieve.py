@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import assistant.answer_types
 import assistant.extractive
 import assistant.retrieve
+import assistant.sentences
 import index.chunk
 from assistant import Assistant
 from assistant.extractive import SentenceVectors
@@ -66,7 +68,15 @@ def mixed_corpus(tmp_path: Path) -> Settings:
 
 
 @pytest.mark.parametrize(
-    "module", [assistant.retrieve, assistant.extractive, index.chunk], ids=lambda m: m.__name__
+    "module",
+    [
+        assistant.retrieve,
+        assistant.extractive,
+        assistant.sentences,
+        assistant.answer_types,
+        index.chunk,
+    ],
+    ids=lambda m: m.__name__,
 )
 def test_doctests(module: object) -> None:
     assert doctest.testmod(module).failed == 0  # type: ignore[arg-type]

@@ -1,0 +1,176 @@
+"""What kind of answer a question asks for, and whether the best sentences can give it.
+
+Cosine and word overlap see that a sentence is on topic, not that it answers: "Hoeveel fte
+werken er bij het programma?" is on topic with every sentence about the programme. A count
+needs a number next to the thing counted, an amount needs money, a "when" needs a date; when
+none of the best sentences has one, the sources do not say (docs/refusal.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.sentences import Candidate, display, question_terms, stems
+from assistant.types import Passage  # noqa: F401  (doctests)
+from index.language import detect_language
+from index.lexical import LexicalIndex, tokenize, translated_query_tokens
+
+_HOW_MANY = re.compile(r"\b(?:hoeveel|how many|how much)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\d|\b(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|honderd|"
+    r"duizend|miljoen|miljard|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|hundred|thousand|million|billion|dozen|tientallen|honderden|duizenden)\b",
+    re.IGNORECASE,
+)
+# "Wat is het totale budget van X?": an amount of money is asked for, without "hoeveel".
+_ASKS_AMOUNT = re.compile(
+    r"^(?:wat|what|hoe groot|how large|how big)\b.*\b(budget|bedrag|kosten|costs?|funding)\b",
+    re.IGNORECASE,
+)
+_MODIFIERS = frozenset(
+    "eerste tweede derde totale verschillende nieuwe andere extra grote kleine "
+    "first second third total different new other extra large small".split()
+)
+_MONEY_WORDS = frozenset("geld budget bedrag kosten money cost costs funding euro euros".split())
+_MONEY = re.compile(r"€|\b(?:euros?|miljoen|miljard|million|billion)\b", re.IGNORECASE)
+
+
+_ASKS_DATE = re.compile(
+    r"^(?:(?:en|and)\s+)?(?:wanneer|sinds wanneer|vanaf wanneer|tot wanneer|"
+    r"when|since when|by when|"
+    r"(?:uiterlijk |vanaf |voor |na |sinds |tot )?(?:op |in )?"
+    r"(?:welke datum|welk jaar|welke maand)|"
+    r"(?:on |by |from |since |until |before |after )?(?:what|which) (?:date|year|month))\b",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "januari februari maart april mei juni juli augustus september oktober november december "
+    "january february march may june july august october"
+)
+_DATE = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d)\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\b(?:"
+    + "|".join(_MONTHS.split())
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
+def asks_date(question: str) -> bool:
+    return bool(_ASKS_DATE.search(question.strip()))
+
+
+def has_date(text: str) -> bool:
+    return bool(_DATE.search(display(text)))
+
+
+def date_missing(question: str, cands: Sequence[Candidate], top: int = 5) -> bool:
+    """A "when" question none of whose best sentences holds a year, a month or a date.
+
+    >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
+    >>> c = lambda s: Candidate(0, p, 0, len(s), s, score=1.0)
+    >>> date_missing("Wanneer begon het?", [c("Het begon op 3 februari.")])
+    False
+    >>> date_missing("Vanaf welke datum kan dat?", [c("Dat kan binnenkort, in de pilot.")])
+    True
+    >>> date_missing("Wie begon?", [c("De minister begon.")])
+    False
+    """
+    if not asks_date(question):
+        return False
+    best = sorted(cands, key=lambda c: -c.score)[:top]
+    return not any(has_date(c.text) for c in best)
+
+
+# Stems of question words, which say what is asked, not what about.
+_WH = frozenset(
+    "hoevel hoe wat welk welke wie wanner waarom waar "
+    "how mani much what which who when why where".split()
+)
+SUBJECT_SHARE = 0.5
+
+
+def quantity_missing(
+    question: str,
+    cands: Sequence[Candidate],
+    lexical: LexicalIndex | None = None,
+    top: int = 8,
+) -> bool:
+    """A "how many X" question whose best sentences hold no number next to an X.
+
+    Cosine and word overlap cannot tell "Hoeveel fte werken er bij het programma?" from a
+    sentence about the programme; the answer to a count must at least contain a number and
+    the thing counted (or an amount of money, when money is asked for). With ``lexical``,
+    the sentence's passage must also hold at least ``SUBJECT_SHARE`` (idf-weighted) of the
+    question's other words, its subject: "the budget of GPT-NL" is not answered by a sum
+    spent on something else.
+
+    >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
+    >>> c = lambda s: Candidate(0, p, 0, len(s), s, score=1.0)
+    >>> quantity_missing("Hoeveel gemeenten doen mee?", [c("Elf gemeenten doen mee.")])
+    False
+    >>> quantity_missing("Hoeveel Eerste Kamerleden kwamen?", [c("Er kwamen elf leden.")])
+    False
+    >>> quantity_missing("Hoeveel fte werkt er?", [c("Het programma heeft 3 teams.")])
+    True
+    >>> quantity_missing("Wie doet mee?", [c("Gemeenten doen mee.")])
+    False
+    >>> quantity_missing("What is the total budget of X?", [c("X started in 2023 with partners.")])
+    True
+    >>> quantity_missing("What is the budget of X?", [c("X supports European models.")])
+    True
+    >>> quantity_missing("What is the budget of X?", [c("X has a budget of 13 million euros.")])
+    False
+    """
+    m = _HOW_MANY.search(question) or _ASKS_AMOUNT.search(question)
+    if m is None:
+        return False
+    words = m.group(1).lower().split()
+    # The counted thing follows "hoeveel", after an ordinal or a common adjective ("hoeveel
+    # Eerste Kamerleden"); a Dutch compound names its head last: "kamerleden" matches "leden".
+    focus = words[1] if len(words) > 1 and words[0] in _MODIFIERS else words[0]
+    language = detect_language(question)
+    wanted = set(tokenize(focus, language)) | set(translated_query_tokens(focus))
+    money = focus in _MONEY_WORDS
+    others = [t for t in question_terms(question, language) if t not in wanted | _WH]
+    idf = lexical.idf(others) if lexical is not None and others else {}
+    total = sum(idf.values())
+    for c in sorted(cands, key=lambda c: -c.score)[:top]:
+        text = display(c.text)
+        if total:
+            about = stems(f"{c.passage.text} {c.passage.metadata.get('title', '')}")
+            if sum(w for t, w in idf.items() if t in about) / total < SUBJECT_SHARE:
+                continue
+        if money:
+            if _MONEY.search(text):
+                return False
+            continue
+        found = stems(text)
+        has_focus = not wanted or any(
+            w == s or (len(s) >= 3 and w.endswith(s)) for w in wanted for s in found
+        )
+        if _NUMBER.search(text) and has_focus:
+            return False
+    return True
+
+
+TYPE_MARGIN = 0.1
+
+
+def of_the_asked_type(question: str, cands: list[Candidate]) -> list[Candidate]:
+    """For a "when" question, only the sentences that hold a date, if one scores within
+    ``TYPE_MARGIN`` of the best: a sentence without a date does not answer "wanneer".
+
+    >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
+    >>> a = Candidate(0, p, 0, 1, "Zo is het afgesproken.", score=0.95)
+    >>> b = Candidate(0, p, 0, 1, "De brief kwam op 1 november 2024.", score=0.9)
+    >>> [c.text for c in of_the_asked_type("Wanneer kwam de brief?", [a, b])]
+    ['De brief kwam op 1 november 2024.']
+    >>> len(of_the_asked_type("Wat is afgesproken?", [a, b]))
+    2
+    """
+    if not cands or not asks_date(question):
+        return cands
+    best = max(c.score for c in cands)
+    dated = [c for c in cands if c.score >= best - TYPE_MARGIN and has_date(c.text)]
+    return dated or cands

@@ -1,0 +1,82 @@
+"""Sentences of retrieved passages as answer candidates: what may be quoted, how it reads.
+
+>>> display("**Cloud** is [de basis](https://x.nl).")
+'Cloud is de basis.'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.types import Passage
+from index.lexical import tokenize
+
+
+@dataclass
+class Candidate:
+    passage_rank: int
+    passage: Passage
+    start: int
+    end: int
+    text: str
+    lexical: float = 0.0
+    cosine: float = 0.0
+    score: float = 0.0
+    # Near-copies of this sentence in other documents: cited with it, as corroboration.
+    also: list[Candidate] = field(default_factory=list)
+
+
+def question_terms(question: str, language: str) -> list[str]:
+    return list(dict.fromkeys(tokenize(question, language)))
+
+
+def stems(text: str) -> set[str]:
+    """Content-word stems of a text, Dutch and English stemming both (its language may vary)."""
+    return set(tokenize(text, "nl")) | set(tokenize(text, "en"))
+
+
+def language_of(c: Candidate) -> str:
+    return str(c.passage.metadata.get("language", "nl"))
+
+
+def informative(sentence: str) -> bool:
+    """Worth quoting as an answer: a statement with some words, not a question, a caption or a
+    line that is mostly a link ("- [Ons kennisbank artikel over Haven](...)", "Zie [visie](...)").
+
+    >>> informative("Zie [Soevereine overheidscloud visie](https://x.nl){:target=_blank}.")
+    False
+    >>> informative("De [NDS](https://x.nl) heeft zes prioriteiten.")
+    True
+    """
+    stripped = re.sub(r"^[-*+•\s]+", "", sentence.strip())
+    if re.fullmatch(r"\[[^\]]*\]\([^)]*\)[.:;]?", stripped) or re.fullmatch(r"_[^_]+_", stripped):
+        return False
+    outside_links = re.sub(r"\[[^\]]*\]\([^)]*\)(\{:[^}]*\})?", " ", stripped)
+    if len(re.findall(r"\w{2,}", outside_links)) < 2:
+        return False
+    words = re.findall(r"\w{2,}", display(sentence))
+    is_question = sentence.rstrip().endswith("?")
+    return len(words) >= 4 and not is_question and "externe link" not in sentence
+
+
+def display(text: str) -> str:
+    """Source text as shown in an answer: Markdown emphasis and link targets dropped, one line.
+
+    >>> display("**Cloud** en [data](https://x.nl)\\nsamen")
+    'Cloud en data samen'
+    >>> display('<Blockquote variation="pink" > Afgesproken is dit. </Blockquote>')
+    'Afgesproken is dit.'
+    >>> display('{{< nieuws/header title="Kop" >}} Gideon is architect.')
+    'Gideon is architect.'
+    >>> display("- Letter by VNG on the House of Thorbecke")
+    'Letter by VNG on the House of Thorbecke'
+    """
+    # Site-generator shortcodes and JSX/HTML tags are page furniture, not words of the source.
+    text = re.sub(r"\{\{[<%].*?[>%]\}\}", " ", text, flags=re.DOTALL)
+    text = re.sub(r"</?[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>", " ", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\{:[^}]*\}", "", text)  # kramdown attributes: {:target="_blank"}
+    text = text.replace("**", "").replace("__", "")
+    text = re.sub(r"^\s*(?:#+|[-*+•])\s+", "", text)  # a heading mark or a bullet
+    return re.sub(r"\s+", " ", text).strip()
