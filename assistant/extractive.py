@@ -167,9 +167,9 @@ class ExtractiveAnswerer:
             ctx = [t for t in question_terms(context, detect_language(context)) if t not in idf]
             idf.update({t: 0.5 * w for t, w in lexical.idf(ctx).items()})
         total = sum(idf.values()) or 1.0
-        for c in cands:
-            words = stems(c.text)
-            c.lexical = sum(w for t, w in idf.items() if t in words) / total
+        words = [stems(c.text) for c in cands]  # tokenised once, used again for novelty
+        for c, own in zip(cands, words, strict=True):
+            c.lexical = sum(w for t, w in idf.items() if t in own) / total
         pre = sorted(cands, key=lambda c: -(c.lexical + 0.15 / (1 + c.passage_rank)))
         chosen = pre[: self.embed_candidates]
         if chosen:
@@ -179,7 +179,7 @@ class ExtractiveAnswerer:
         offsets = language_offsets(chosen)
         wants_date = asks_date(question)
         said_stems = stems(said) if said else set()
-        for c in cands:
+        for c, own in zip(cands, words, strict=True):
             base = c.cosine - offsets.get(language_of(c), 0.0) if c.cosine else 0.0
             # Short answers read better: long candidates pay a little per 300 characters.
             length_penalty = 0.01 * max(0.0, len(c.text) / 300 - 1)
@@ -187,7 +187,6 @@ class ExtractiveAnswerer:
             if wants_date and has_date(c.text):  # the answer to "wanneer" holds a date
                 c.score += 0.03
             if said_stems:
-                own = stems(c.text)
                 c.score -= NOVELTY * len(own & said_stems) / max(len(own), 1)
         # Language-fair, like the sentence scores: an English answer to a Dutch question is
         # not weaker evidence because the embedder favours same-language pairs.
@@ -201,7 +200,7 @@ class ExtractiveAnswerer:
         q_idf = lexical.idf(q_lang_terms)
         q_total = sum(q_idf.values()) or 1.0
         coverage = sum(w for t, w in q_idf.items() if t in top_words) / q_total
-        langs = {str(c.passage.metadata.get("language", "nl")) for c in cands[:10]}
+        langs = {language_of(c) for c in cands[:10]}
         return Evidence(best_cos, coverage, language in langs)
 
     def evidence_score(self, ev: Evidence) -> float:
@@ -388,7 +387,7 @@ def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answe
     picked = answerer.select(of_the_asked_type(req.question, cands))
     items = answerer.list_items(req.question, cands)
     chosen = items or picked
-    langs = [str(c.passage.metadata.get("language", "nl")) for c in chosen]
+    langs = [language_of(c) for c in chosen]
     passages_language = max(set(langs), key=langs.count)
     text, cites = compose(chosen, req.language, items is not None, passages_language)
     return _answer(req, text, False, cites)

@@ -120,20 +120,14 @@ class HybridRetriever:
         n_rows = len(lexical.ids)
         allowed_mask = lexical.mask_for(allowed) if allowed is not None else None
 
-        def masks(language: str) -> tuple[np.ndarray, np.ndarray]:
-            """Row masks of the passages in ``language`` (and any unknown language) and of
-            those in the other one, within the filters."""
-            other = "en" if language == "nl" else "nl"
-            foreign = snapshot.language_masks.get(other, np.zeros(n_rows, dtype=np.float32))
-            own = 1.0 - foreign
-            if allowed_mask is not None:
-                own, foreign = own * allowed_mask, foreign * allowed_mask
-            return own, foreign
-
         def search(text: str, weight: float) -> list[tuple[list[str], float]]:
             language = detect_language(text)
             other = "en" if language == "nl" else "nl"
-            own_mask, foreign_mask = masks(language)
+            # Passages in the other language; all the rest (unknown languages too) are own.
+            foreign_mask = snapshot.language_masks.get(other, np.zeros(n_rows, dtype=np.float32))
+            own_mask = 1.0 - foreign_mask
+            if allowed_mask is not None:
+                own_mask, foreign_mask = own_mask * allowed_mask, foreign_mask * allowed_mask
             own = lexical.search(text, s.candidates, mask=own_mask)
             translated = translated_query_tokens(text) + tokenize(text, other)
             foreign = lexical.search_tokens(translated, s.candidates, mask=foreign_mask)

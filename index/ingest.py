@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from index.catalog import Catalog
-from index.chunk import Chunk, chunk_text, embedding_text, quotable_sentences
+from index.chunk import Chunk, chunk_text, embedding_text, sentences_to_embed
 from index.clean import clean_pages
 from index.embed import CachedEmbedder, Embedder, make_embedder
 from index.errors import IngestLockedError, LoadError
@@ -443,8 +443,7 @@ def _embed_sentences(
     spares every question that work (about 12 ms a sentence on 2 cores). Before the store
     step, so a killed ingest finds them cached on its re-run.
     """
-    sentences = (s for p in todo for c in p.chunks for s in quotable_sentences(c.text))
-    texts = list(dict.fromkeys(sentences))
+    texts = sentences_to_embed(c.text for p in todo for c in p.chunks)
     embedder.embed_passages(texts, batch_size=batch, progress=progress)
 
 
