@@ -20,7 +20,7 @@ from typing import Any
 from assistant.answerer import Answerer, Extractive
 from assistant.extractive import AnswerRequest, ExtractiveAnswerer, pieces
 from assistant.messages import frame
-from assistant.retrieve import HybridRetriever, Message
+from assistant.retrieve import HybridRetriever, Message, passage_of
 from assistant.types import Answer, Filters, Passage
 from index.embed import Embedder, make_embedder
 from index.errors import ConfigError, IndexUnavailableError
@@ -183,8 +183,16 @@ class Assistant:
         passages = self._guard(
             lambda: self.retriever.retrieve(q, k or self.settings.k, history, f, query_vector=qvec)
         )
+        snapshot = self.reader.snapshot
         request = AnswerRequest(
-            q, language, passages, qvec, self.reader.snapshot.lexical, history or None, f
+            q,
+            language,
+            passages,
+            qvec,
+            snapshot.lexical,
+            history or None,
+            f,
+            section=lambda p: [passage_of(r) for r in snapshot.section(p.chunk_id)],
         )
         for part in self.answerer.stream(request):
             if isinstance(part, Answer):

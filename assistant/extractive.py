@@ -27,6 +27,7 @@ from assistant.answer_types import (
     of_the_asked_type,
     quantity_missing,
 )
+from assistant.lists import list_answer
 from assistant.messages import frame
 from assistant.sentences import (
     Candidate,
@@ -42,34 +43,6 @@ from index.chunk import sentence_spans
 from index.embed import Embedder
 from index.language import detect_language
 from index.lexical import LexicalIndex, translated_query_tokens
-
-_LIST_LINE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+(.+)$", re.MULTILINE)
-# A question asks for a list when it says so, or asks "which/what are" about a plural noun.
-_LIST_WORDS = re.compile(r"\b(noem|opsomming|lijst|list|name the|enumerate)\b", re.IGNORECASE)
-_WHICH_PLURAL = re.compile(
-    r"\b(?:welke|wat zijn (?:de)?|which|what are (?:the)?|what)\s+(?:\w+\s+){0,2}?"
-    r"(\w{4,}(?:en|s))\b",
-    re.IGNORECASE,
-)
-_NOT_PLURAL = frozenset(
-    "ontstaan gebeuren bereiken doen betekenen worden hebben zijn is was".split()
-)
-
-
-def asks_for_list(question: str) -> bool:
-    """Does the question ask for several things?
-
-    >>> asks_for_list("Welke strategische doelen stelt NDS-prioriteit 6?")
-    True
-    >>> asks_for_list("Welke gemeente noemt de richtlijn als voorbeeld?")
-    False
-    >>> asks_for_list("What initial steps have been taken?")
-    True
-    """
-    if _LIST_WORDS.search(question):
-        return True
-    m = _WHICH_PLURAL.search(question)
-    return m is not None and m.group(1).lower() not in _NOT_PLURAL
 
 
 @dataclass
@@ -242,26 +215,6 @@ class ExtractiveAnswerer:
         # Read in source order: by passage, then position.
         return sorted(picked, key=lambda c: (c.passage_rank, c.start))
 
-    def list_items(self, question: str, cands: list[Candidate]) -> list[Candidate] | None:
-        """When the question asks for a list and the best sentence introduces or sits in one,
-        the items of that list (so "which goals" gets the goals, not one of them)."""
-        if not asks_for_list(question) or not cands:
-            return None
-        best = max(cands, key=lambda c: c.score)
-        passage = best.passage
-        items = []
-        for m in _LIST_LINE.finditer(passage.text):
-            text = m.group(1).strip()
-            if len(text) >= 3 and not looks_like_instruction(text):
-                s = m.start(1)
-                items.append(Candidate(best.passage_rank, passage, s, s + len(text), text))
-        if len(items) < 2:
-            return None
-        # The best sentence must be the list's lead-in (just before it) or one of its items.
-        if not items[0].start - 300 <= best.start <= items[-1].end:
-            return None
-        return items[:12]
-
 
 def language_offsets(cands: Sequence[Candidate], min_group: int = 4) -> dict[str, float]:
     """How much lower the question's cosine runs with each language's sentences.
@@ -302,7 +255,8 @@ def compose(
             markers.append(f"[{len(citations)}]")
         parts.append(f"{display(c.text)} {''.join(markers)}")
     if as_list:
-        body = frame(language, "list_intro") + "\n" + "\n".join(f"- {p}" for p in parts)
+        intro = "list_intro" if passages_language == language else "other_language_list"
+        body = frame(language, intro) + "\n" + "\n".join(f"- {p}" for p in parts)
     else:
         body = " ".join(parts)
         if passages_language != language:
@@ -335,6 +289,8 @@ class AnswerRequest:
     lexical: LexicalIndex
     history: list[dict[str, str]] | None = None
     filters: Filters | None = None  # what retrieval was narrowed to (an LLM re-retrieves with it)
+    # A passage's section (the chunks under its heading), for lists that chunks cut.
+    section: Callable[[Passage], Sequence[Passage]] | None = None
 
     def answer(
         self,
@@ -385,7 +341,7 @@ def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answe
     ):
         return _answer(req, refusal_text(req.language, req.passages), True, [])
     picked = answerer.select(of_the_asked_type(req.question, cands))
-    items = answerer.list_items(req.question, cands)
+    items = list_answer(req.question, cands, req.passages, req.section, req.lexical)
     chosen = items or picked
     langs = [language_of(c) for c in chosen]
     passages_language = max(set(langs), key=langs.count)

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from assistant.types import Filters, Passage
+from index.catalog import ChunkRecord
 from index.language import detect_language
 from index.lexical import tokenize, translated_query_tokens
 from index.reader import IndexReader
@@ -68,6 +68,11 @@ def depends_on_history(question: str) -> bool:
     """
     content_words = tokenize(question, detect_language(question))
     return bool(_ANAPHORA.search(question)) or len(content_words) < 3
+
+
+def passage_of(rec: ChunkRecord, score: float = 0.0) -> Passage:
+    """A catalog row as a :class:`Passage` (its own copy of the metadata)."""
+    return Passage(rec.doc_id, rec.chunk_id, rec.text, score, dict(rec.metadata))
 
 
 def rrf(ranked_lists: Sequence[tuple[Sequence[str], float]], k: int = 60) -> dict[str, float]:
@@ -180,10 +185,10 @@ class HybridRetriever:
             rec = snapshot.chunks.get(cid)
             if rec is None:  # written by an ingest newer than our snapshot
                 continue
-            meta: dict[str, Any] = dict(rec.metadata)
+            passage = passage_of(rec, round(score, 6))
             if cid in dense:
-                meta["dense_score"] = round(dense[cid], 4)
-            out.append(Passage(rec.doc_id, cid, rec.text, round(score, 6), meta))
+                passage.metadata["dense_score"] = round(dense[cid], 4)
+            out.append(passage)
             if len(out) >= k:
                 break
         return out

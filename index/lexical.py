@@ -50,8 +50,18 @@ def _fold(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _words(text: str) -> list[str]:
-    stop = _stopwords()
+# Question words say what kind of answer is wanted, not what it is about ("Welke", "Noem").
+# Only matching a question against headings drops them: in retrieval and sentence scoring
+# dropping them was measured and shifted refusals more than it helped (docs/refusal.md).
+QUESTION_WORDS = frozenset(
+    """welk welke waarom wanneer waar waarmee waardoor waarvoor waaruit hoeveel hoelang
+    noem noemt noemen geef beschrijf what which who whom whose why how when where name
+    describe""".split()
+)
+
+
+def _words(text: str, query: bool = False) -> list[str]:
+    stop = _stopwords() | QUESTION_WORDS if query else _stopwords()
     out = []
     for w in _WORD.findall(text):
         f = _fold(w)
@@ -60,18 +70,70 @@ def _words(text: str) -> list[str]:
     return out
 
 
-def tokenize(text: str, language: str = "nl") -> list[str]:
-    """Stemmed content words of a passage in ``language`` ('nl' or 'en')."""
-    return list(_stemmer(language).stemWords(_words(text)))
+def tokenize(text: str, language: str = "nl", *, query: bool = False) -> list[str]:
+    """Stemmed content words of a passage in ``language`` ('nl' or 'en'); of a question
+    (without its question words) when ``query``."""
+    return list(_stemmer(language).stemWords(_words(text, query)))
+
+
+_NUMBERS = [
+    (str(i + 2), nl, en)
+    for i, (nl, en) in enumerate(
+        zip(
+            "twee drie vier vijf zes zeven acht negen tien elf twaalf".split(),
+            "two three four five six seven eight nine ten eleven twelve".split(),
+            strict=True,
+        )
+    )
+]
+_NUMBER_FORMS = {form: forms for forms in _NUMBERS for form in forms}
+
+
+def counts(text: str) -> list[str]:
+    """The small numbers in ``text`` that count something ("zes prioriteiten", "the 6
+    priorities"), not the ones that name it ("prioriteit 6", "richtlijn 5 en 6").
+
+    >>> counts("Wat zijn de zes prioriteiten van prioriteit 2 en 3?")
+    ['zes']
+    """
+    words = _WORD.findall(text.lower())
+    stop = _stopwords() | QUESTION_WORDS
+    out = []
+    for i, w in enumerate(words):
+        if w not in _NUMBER_FORMS or i + 1 == len(words) or words[i + 1].isdigit():
+            continue
+        # A number before a content word counts it; before "en", "of", ... only when it does
+        # not follow a noun ("de zes en ..." but not "prioriteit 6 en").
+        if words[i + 1] not in stop or i == 0 or words[i - 1] in stop:
+            out.append(w)
+    return out
+
+
+def number_variants(text: str) -> list[str]:
+    """The other spellings of the counts in a query: "zes prioriteiten" should find
+    "6 priorities", and "6 prioriteiten" should find "zes".
+
+    >>> number_variants("Wat zijn de zes prioriteiten van prioriteit 2?")
+    ['6', 'six']
+    """
+    out: list[str] = []
+    for w in counts(text):
+        for form in _NUMBER_FORMS[w]:
+            if form != w and form not in out:
+                out.append(form)
+    return out
 
 
 def query_tokens(text: str) -> list[str]:
-    """A query's tokens, stemmed in the query's own language (duplicates removed).
+    """A query's tokens, stemmed in the query's own language (duplicates removed), with the
+    other spellings of its small numbers.
 
     Stemming a Dutch query the English way would add noise ("overheid" -> "over"), so only
     the detected language is used; passages of the other language are the dense side's job.
     """
-    return list(dict.fromkeys(tokenize(text, detect_language(text))))
+    language = detect_language(text)
+    numbers = " ".join(number_variants(text))
+    return list(dict.fromkeys(tokenize(text, language) + tokenize(numbers, language)))
 
 
 def translated_query_tokens(text: str) -> list[str]:
@@ -83,7 +145,8 @@ def translated_query_tokens(text: str) -> list[str]:
     language = detect_language(text)
     other = "en" if language == "nl" else "nl"
     words = [w.lower() for w in _WORD.findall(text)]
-    return list(dict.fromkeys(tokenize(" ".join(translate_words(words, language)), other)))
+    translated = " ".join(translate_words(words, language) + number_variants(text))
+    return list(dict.fromkeys(tokenize(translated, other)))
 
 
 class LexicalIndex:

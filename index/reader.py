@@ -34,6 +34,24 @@ class Snapshot:
     documents: dict[str, dict[str, Any]]
     lexical: LexicalIndex
     language_masks: dict[str, np.ndarray]  # language -> BM25 row mask of its chunks
+    by_document: dict[str, list[str]]  # doc_id -> its chunk ids in document order
+
+    def section(self, chunk_id: str) -> list[ChunkRecord]:
+        """The chunks under the same heading as ``chunk_id``, in document order: what a
+        list that a chunk boundary cut continues in."""
+        rec = self.chunks.get(chunk_id)
+        if rec is None:
+            return []
+        path = rec.metadata.get("heading_path", "")
+        siblings = [self.chunks[c] for c in self.by_document.get(rec.doc_id, [])]
+        at = next(i for i, r in enumerate(siblings) if r.chunk_id == chunk_id)
+        lo = at
+        while lo > 0 and siblings[lo - 1].metadata.get("heading_path", "") == path:
+            lo -= 1
+        hi = at
+        while hi + 1 < len(siblings) and siblings[hi + 1].metadata.get("heading_path", "") == path:
+            hi += 1
+        return siblings[lo : hi + 1]
 
 
 class IndexReader:
@@ -103,7 +121,10 @@ class IndexReader:
             by_language.setdefault(str(r.metadata.get("language") or "nl"), set()).add(r.chunk_id)
         masks = {lang: lexical.mask_for(ids) for lang, ids in by_language.items()}
         chunks = {r.chunk_id: r for r in rows}
-        return Snapshot(generation, chunks, docs, lexical, masks)
+        by_document: dict[str, list[str]] = {}
+        for r in sorted(rows, key=lambda r: (r.doc_id, r.position)):
+            by_document.setdefault(r.doc_id, []).append(r.chunk_id)
+        return Snapshot(generation, chunks, docs, lexical, masks, by_document)
 
     @property
     def snapshot(self) -> Snapshot:

@@ -1,0 +1,300 @@
+"""Lists a question asks for, gathered whole from the sources, even where chunks cut them.
+
+A list in a source is a run of bullet or numbered lines ("1. **Cloudtechnologie**", "- Data
+delen"), or of numbered lead lines ("Priority 1 – Cloud", "Priority 2 – Data"). Chunking packs
+a long list into several chunks, so a list is read from the stitched text of its whole section
+(the chunks under the same heading; they overlap, their document offsets say by how much), and
+each item is quoted from a chunk that holds it whole.
+
+A list answers the question when the best sentence is its lead-in or one of its items, or when
+its heading or lead-in says what the question asks for ("De zes prioriteiten"). When the
+question names a count ("de zes prioriteiten", "which two strategies"), a list of that length
+wins over the others and a list of another length is not used.
+
+>>> text = "## Doelen\\n\\nDe NDS kent 3 doelen:\\n\\n- Cloud\\n- Data\\n  delen.\\n- AI\\n\\nEn."
+>>> [text[s:e] for s, e in list_spans(text)[0]]
+['Cloud', 'Data\\n  delen.', 'AI']
+>>> asked_count("Wat zijn de zes prioriteiten van de NDS?"), asked_count("Wat zegt prioriteit 6?")
+(6, None)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.sentences import Candidate
+from assistant.types import Passage
+from assistant.verify import looks_like_instruction
+from index.glossary import translate_words
+from index.language import detect_language
+from index.lexical import _NUMBER_FORMS, LexicalIndex, counts, tokenize
+
+# A question asks for a list when it says so, or asks "which/what are" about a plural noun.
+_LIST_WORDS = re.compile(r"\b(noem|opsomming|lijst|list|name the|enumerate)\b", re.IGNORECASE)
+_WHICH_PLURAL = re.compile(
+    r"\b(?:welke|wat zijn (?:de)?|which|what are (?:the)?|what)\s+(?:\w+\s+){0,2}?"
+    r"(\w{4,}(?:en|s))\b",
+    re.IGNORECASE,
+)
+_NOT_PLURAL = frozenset(
+    "ontstaan gebeuren bereiken doen betekenen worden hebben zijn is was".split()
+)
+_ITEM = re.compile(r"^([ \t]*)(?:[-*+•]|\d{1,3}[.)])[ \t]+(?=\S)")
+_NUMBERED = re.compile(r"^([A-Z][\w-]*)[ \t]+(\d{1,2})[ \t]*[–—:-][ \t]*(?=\S)")
+_HEADING = re.compile(r"^#{1,6}[ \t]")
+_SENTENCE_END = re.compile(r"[.!?;](?=\s|$)")
+#: How far before its first item a list's lead-in may start (characters).
+LEAD = 300
+#: Share of the question's weighted terms a list's heading or lead-in must hold to answer it.
+HEADING_SHARE = 0.5
+MAX_ITEMS = 12
+#: The most whitespace chunking leaves out between two consecutive chunks (characters).
+GAP = 8
+
+
+def asks_for_list(question: str) -> bool:
+    """Does the question ask for several things?
+
+    >>> asks_for_list("Welke strategische doelen stelt NDS-prioriteit 6?")
+    True
+    >>> asks_for_list("Welke gemeente noemt de richtlijn als voorbeeld?")
+    False
+    >>> asks_for_list("What initial steps have been taken?")
+    True
+    """
+    if _LIST_WORDS.search(question):
+        return True
+    m = _WHICH_PLURAL.search(question)
+    return m is not None and m.group(1).lower() not in _NOT_PLURAL
+
+
+def asked_count(question: str) -> int | None:
+    """The number of things the question asks for, when it names one (see ``counts``)."""
+    found = counts(question)
+    return int(_NUMBER_FORMS[found[0]][0]) if found else None
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def _item_end(text: str, start: int, line_end: int, block_end: int) -> int:
+    """Where an item's quotable text ends: its first line when that is a label
+    ("**Cloudtechnologie**  "), else the end of its first sentence."""
+    first = text[start:line_end]
+    if first.endswith(("  ", "\\")) or re.fullmatch(r"\*\*[^*]+\*\*:?\s*", first):
+        return start + len(first.rstrip(" \\"))
+    m = _SENTENCE_END.search(text, start, block_end)
+    end = m.end() if m else block_end
+    return start + len(text[start:end].rstrip())
+
+
+def list_spans(text: str) -> list[list[tuple[int, int]]]:
+    """Each list in ``text`` as the ``(start, end)`` of its items' quotable text."""
+    lines = _lines(text)
+    out: list[list[tuple[int, int]]] = []
+    # Bullet and numbered items: same indentation; deeper or blank lines continue an item.
+    run: list[tuple[int, int, int]] = []  # (content start, line end, block end)
+    indent = -1
+    nested = False  # the last item has sub-items: its own text has ended
+
+    def close() -> None:
+        nonlocal run
+        if len(run) >= 2:
+            out.append([(s, _item_end(text, s, le, be)) for s, le, be in run])
+        run = []
+
+    for s, e in lines:
+        line = text[s:e]
+        m = _ITEM.match(line)
+        if m and (not run or len(m.group(1)) == indent):
+            indent, nested = len(m.group(1)), False
+            run.append((s + m.end(), e, e))
+        elif run and (not line.strip() or len(line) - len(line.lstrip()) > indent):
+            nested = nested or m is not None
+            if line.strip() and not nested:  # a continuation line extends the item's block
+                cs, le, _ = run[-1]
+                run[-1] = (cs, le, e)
+        else:
+            close()
+            if m:
+                indent, nested = len(m.group(1)), False
+                run.append((s + m.end(), e, e))
+    close()
+    # Numbered lead lines: "Priority 1 – Cloud", "Priority 2 – Data", ... up to a heading.
+    heads: list[tuple[str, int, int, int]] = []
+    for s, e in lines:
+        line = text[s:e]
+        if _HEADING.match(line):
+            heads.append(("#", 0, s, e))
+        elif m := _NUMBERED.match(line):
+            heads.append((m.group(1), int(m.group(2)), s, e))
+    seq: list[tuple[int, int]] = []
+    prev: tuple[str, int] | None = None
+    for label, number, s, e in heads:
+        if seq and prev == (label, number - 1):
+            seq.append((s, s + len(text[s:e].rstrip())))
+        else:
+            if len(seq) >= 2:
+                out.append(seq)
+            seq = [(s, s + len(text[s:e].rstrip()))] if label != "#" else []
+        prev = (label, number)
+    if len(seq) >= 2:
+        out.append(seq)
+    return out
+
+
+@dataclass
+class SourceList:
+    items: list[Candidate]
+    lead: str  # the section heading and the line that introduces the list
+    start: int  # document offsets of the lead-in and of the last item's end
+    end: int
+    rank: int  # retrieval rank of the passage it was found from
+
+
+def _offset(p: Passage) -> int | None:
+    start = p.metadata.get("start")
+    return int(start) if isinstance(start, int) else None
+
+
+def _gap(before: str, n: int, after: str) -> str:
+    """The ``n`` whitespace characters chunking left out between ``before`` and ``after``:
+    a line break plus the previous line's indentation when that fits exactly (a list item's
+    continuation line), else line breaks."""
+    last = before[before.rfind("\n") + 1 :]
+    indent = len(last) - len(last.lstrip(" "))
+    if indent and n == indent + 1 and last.strip() and not _ITEM.match(after):
+        return "\n" + " " * indent
+    return "\n" * n
+
+
+def _stitch(section: Sequence[Passage]) -> tuple[str, int, list[Passage]]:
+    """The document text that consecutive chunks cover, and its offset. Chunks overlap, or
+    leave out the blank lines between them (filled back in as newlines)."""
+    base = _offset(section[0])
+    assert base is not None
+    text, covered, used = "", base, []
+    for p in section:
+        start = _offset(p)
+        if start is None or start > covered + GAP:
+            break
+        if start > covered:
+            text += _gap(text, start - covered, p.text)
+            covered = start
+        end = start + len(p.text)
+        if end > covered:
+            text += p.text[covered - start :]
+            covered = end
+        used.append(p)
+    return text, base, used
+
+
+def source_lists(passage: Passage, rank: int, section: Sequence[Passage]) -> list[SourceList]:
+    """The lists in ``passage``'s section (or in the passage alone without one)."""
+    chunks = list(section) or [passage]
+    if passage.chunk_id not in {p.chunk_id for p in chunks} or any(
+        _offset(p) is None for p in chunks
+    ):
+        text, base, chunks = passage.text, _offset(passage) or 0, [passage]
+    else:
+        text, base, chunks = _stitch(chunks)
+    heading = str(passage.metadata.get("heading_path", "")).split(" > ")[-1]
+    out = []
+    for spans in list_spans(text):
+        items = []
+        for s, e in spans[:MAX_ITEMS]:
+            quote = text[s:e]
+            if len(quote.strip()) < 2 or looks_like_instruction(quote):
+                continue
+            # Quote from the retrieved chunk when it holds the item whole, else a neighbour.
+            for p in sorted(chunks, key=lambda p: p.chunk_id != passage.chunk_id):
+                at = base + s - (_offset(p) or 0)
+                if (
+                    at >= 0
+                    and at + len(quote) <= len(p.text)
+                    and p.text[at : at + len(quote)] == quote
+                ):
+                    items.append(Candidate(rank, p, at, at + len(quote), quote))
+                    break
+        if len(items) < 2:
+            continue
+        first = spans[0][0]
+        lead_start = max(0, first - LEAD)
+        before = [
+            line for line in text[: text.rfind("\n", 0, first) + 1].split("\n") if line.strip()
+        ]
+        intro = before[-1] if before and not _ITEM.match(before[-1]) else ""
+        lead = heading + "\n" + intro
+        out.append(SourceList(items, lead, base + lead_start, base + spans[-1][1], rank))
+    return out
+
+
+def term_share(question: str, lexical: LexicalIndex) -> Callable[[str], float]:
+    """The idf-weighted share of the question's words a text holds, in either language (a
+    word counts when the text has it, or its glossary translation, or its other spelling).
+
+    >>> share = term_share("Wat zijn de zes prioriteiten?", LexicalIndex(None, []))
+    >>> share("De zes prioriteiten"), share("6 priorities"), share("Cloud")
+    (1.0, 1.0, 0.0)
+    """
+    language = detect_language(question)
+    other = "en" if language == "nl" else "nl"
+    terms: dict[str, set[str]] = {}
+    for w in re.findall(r"\w+", question.lower()):
+        own = tokenize(w, language, query=True)
+        if not own:
+            continue
+        spellings = [w, *translate_words([w], language), *_NUMBER_FORMS.get(w, ())]
+        forms = set(own) | set(tokenize(" ".join(spellings), other, query=True))
+        forms |= set(tokenize(" ".join(spellings), language, query=True))
+        terms.setdefault(own[0], set()).update(forms)
+    idf = lexical.idf(list(terms))
+    total = sum(idf.values())
+
+    def share(text: str) -> float:
+        words = set(tokenize(text, "nl")) | set(tokenize(text, "en"))
+        got = sum(idf[t] for t, forms in terms.items() if forms & words)
+        return got / total if total else 0.0
+
+    return share
+
+
+def list_answer(
+    question: str,
+    cands: Sequence[Candidate],
+    passages: Sequence[Passage],
+    section: Callable[[Passage], Sequence[Passage]] | None,
+    lexical: LexicalIndex,
+) -> list[Candidate] | None:
+    """The items of the source list that answers a list question, or None.
+
+    ``section`` gives a passage's section (for lists a chunk boundary cut).
+    """
+    if not asks_for_list(question) or not cands:
+        return None
+    share = term_share(question, lexical)
+    wanted = asked_count(question)
+    best = max(cands, key=lambda c: c.score)
+    best_at = (_offset(best.passage) or 0) + best.start
+    found: dict[tuple[str, int], SourceList] = {}
+    for rank, p in enumerate(passages[:6]):
+        for sl in source_lists(p, rank, section(p) if section else [p]):
+            found.setdefault((p.source_id, sl.start), sl)
+    choices = []
+    for (doc, _), sl in found.items():
+        if wanted is not None and len(sl.items) != wanted:
+            continue
+        anchored = best.passage.source_id == doc and sl.start <= best_at <= sl.end
+        heading = share(sl.lead)
+        if anchored or heading >= HEADING_SHARE:
+            choices.append((wanted is not None, anchored, heading, -sl.rank, sl))
+    if not choices:
+        return None
+    return max(choices, key=lambda t: t[:4])[-1].items
