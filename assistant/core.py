@@ -19,13 +19,14 @@ from typing import Any
 
 from assistant.answerer import Answerer, Extractive
 from assistant.extractive import AnswerRequest, ExtractiveAnswerer, pieces
+from assistant.mentions import DocumentMentions
 from assistant.messages import frame
 from assistant.retrieve import HybridRetriever, Message, passage_of
 from assistant.types import Answer, Filters, Passage
 from index.embed import Embedder, make_embedder
 from index.errors import ConfigError, IndexUnavailableError
 from index.language import detect_language
-from index.reader import IndexReader
+from index.reader import IndexReader, Snapshot
 from index.settings import Settings
 
 log = logging.getLogger("nds_assistant")
@@ -82,6 +83,7 @@ class Assistant:
             )
         )
         self._answerer = answerer
+        self._mention_cache: tuple[int, DocumentMentions] | None = None
 
     @property
     def answerer(self) -> Answerer:
@@ -193,11 +195,20 @@ class Assistant:
             history or None,
             f,
             section=lambda p: [passage_of(r) for r in snapshot.section(p.chunk_id)],
+            named_documents=self._mentions(snapshot)(q),
         )
         for part in self.answerer.stream(request):
             if isinstance(part, Answer):
                 part.seconds = round(time.perf_counter() - started, 4)
             yield part
+
+    def _mentions(self, snapshot: Snapshot) -> DocumentMentions:
+        """The document-mention matcher of this snapshot's documents (built once per ingest)."""
+        cached = self._mention_cache
+        if cached is None or cached[0] != snapshot.generation:
+            cached = (snapshot.generation, DocumentMentions(snapshot.documents))
+            self._mention_cache = cached
+        return cached[1]
 
     def _early_reply(self, q: str, language: str, original: str) -> Answer | None:
         if not q:

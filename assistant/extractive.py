@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -121,12 +121,15 @@ class ExtractiveAnswerer:
         lexical: LexicalIndex,
         context: str = "",
         said: str = "",
+        named: dict[str, float] | None = None,
     ) -> Evidence:
         """Score candidates in place; ``context`` is the conversation a follow-up points
         back to, whose words count at half weight ("En wanneer was dat?" after "Haven+").
         ``said`` is the previous answer: a follow-up asks for something new, so a sentence
         that repeats it scores lower ("Bij welke gemeente is Haven+ ontstaan?" should not
-        get the definition of Haven+ again)."""
+        get the definition of Haven+ again). ``named`` are the documents the question names
+        (:mod:`assistant.mentions`), with their strength: their sentences score higher."""
+        named = named or {}
         terms = {
             **{t: 0.0 for t in question_terms(question, "nl")},
             **{t: 0.0 for t in question_terms(question, "en")},
@@ -161,6 +164,7 @@ class ExtractiveAnswerer:
                 c.score += 0.03
             if said_stems:
                 c.score -= NOVELTY * len(own & said_stems) / max(len(own), 1)
+            c.score += MENTION_BONUS * named.get(c.passage.source_id, 0.0)
         # Language-fair, like the sentence scores: an English answer to a Dutch question is
         # not weaker evidence because the embedder favours same-language pairs.
         best_cos = max(
@@ -291,6 +295,8 @@ class AnswerRequest:
     filters: Filters | None = None  # what retrieval was narrowed to (an LLM re-retrieves with it)
     # A passage's section (the chunks under its heading), for lists that chunks cut.
     section: Callable[[Passage], Sequence[Passage]] | None = None
+    # The documents the question names (assistant.mentions), with the strength of the mention.
+    named_documents: dict[str, float] = field(default_factory=dict)
 
     def answer(
         self,
@@ -318,6 +324,10 @@ def _answer(req: AnswerRequest, text: str, refused: bool, cites: list[Citation])
     return req.answer(text, cites, answerer="extractive", refused=refused)
 
 
+# A sentence of a document the question names ("volgens de Startbrief") gains this much
+# (times the strength of the mention). Measured on the golden set: 0.04 changes little, 0.06
+# raises citation precision most without losing an answer, 0.08 and up lose answers.
+MENTION_BONUS = 0.06
 # A follow-up's sentence loses this times the share of its words the previous answer said.
 NOVELTY = 0.1
 
@@ -331,7 +341,14 @@ def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answe
     answers = [str(m.get("content", "")) for m in req.history or [] if m.get("role") == "assistant"]
     said = answers[-1] if answers else ""
     ev = answerer.score(
-        req.question, req.query_vector, req.language, cands, req.lexical, context, said
+        req.question,
+        req.query_vector,
+        req.language,
+        cands,
+        req.lexical,
+        context,
+        said,
+        req.named_documents,
     )
     if (
         not cands
