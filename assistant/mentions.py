@@ -132,12 +132,14 @@ class DocumentMentions:
             words += _TYPE_WORDS.get(str(meta.get("doc_type") or ""), "").split()
             self.bags[doc_id] = _stems(words) | _date_tokens(str(meta.get("date") or ""))
         self.known = known
-        df: dict[str, int] = {}
-        for bag in self.bags.values():
+        self.postings: dict[str, list[str]] = {}
+        for doc_id, bag in self.bags.items():
             for t in bag:
-                df[t] = df.get(t, 0) + 1
+                self.postings.setdefault(t, []).append(doc_id)
         n = max(len(self.bags), 1)
-        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self.idf = {
+            t: math.log(1 + (n - len(d) + 0.5) / (len(d) + 0.5)) for t, d in self.postings.items()
+        }
         idfs = sorted(self.idf.values())
         self.unit = idfs[len(idfs) // 2] if idfs else 1.0
 
@@ -164,11 +166,14 @@ class DocumentMentions:
         by the rarest of its forms the document has (stems, translations)."""
         forms = [_stems([w]) for w in dict.fromkeys(self._words(question))]
         forms += [{d} for d in question_dates(question)]
-        out = {}
-        for doc_id, bag in self.bags.items():
-            score = sum(max((self.idf[t] for t in f & bag), default=0.0) for f in forms)
-            if score > 0:
-                out[doc_id] = score / self.unit
+        out: dict[str, float] = {}
+        for f in forms:  # through the postings: cost follows the question, not the corpus
+            best: dict[str, float] = {}
+            for t in f:
+                for doc_id in self.postings.get(t, ()):
+                    best[doc_id] = max(best.get(doc_id, 0.0), self.idf[t])
+            for doc_id, w in best.items():
+                out[doc_id] = out.get(doc_id, 0.0) + w / self.unit
         return out
 
     def _named(self, text: str) -> dict[str, float]:

@@ -36,9 +36,9 @@ class Snapshot:
     language_masks: dict[str, np.ndarray]  # language -> BM25 row mask of its chunks
     by_document: dict[str, list[str]]  # doc_id -> its chunk ids in document order
 
-    def section(self, chunk_id: str) -> list[ChunkRecord]:
-        """The chunks under the same heading as ``chunk_id``, in document order: what a
-        list that a chunk boundary cut continues in."""
+    def section(self, chunk_id: str, reach: int = 8) -> list[ChunkRecord]:
+        """The chunks under the same heading as ``chunk_id``, in document order, at most
+        ``reach`` on either side: where a list that a chunk boundary cut continues."""
         rec = self.chunks.get(chunk_id)
         if rec is None:
             return []
@@ -46,10 +46,11 @@ class Snapshot:
         siblings = [self.chunks[c] for c in self.by_document.get(rec.doc_id, [])]
         at = next(i for i, r in enumerate(siblings) if r.chunk_id == chunk_id)
         lo = at
-        while lo > 0 and siblings[lo - 1].metadata.get("heading_path", "") == path:
+        while lo > max(0, at - reach) and siblings[lo - 1].metadata.get("heading_path", "") == path:
             lo -= 1
         hi = at
-        while hi + 1 < len(siblings) and siblings[hi + 1].metadata.get("heading_path", "") == path:
+        last = min(len(siblings) - 1, at + reach)
+        while hi < last and siblings[hi + 1].metadata.get("heading_path", "") == path:
             hi += 1
         return siblings[lo : hi + 1]
 

