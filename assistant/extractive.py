@@ -36,6 +36,7 @@ from assistant.sentences import (
     language_of,
     question_terms,
     stems,
+    term_share,
 )
 from assistant.types import Answer, Citation, Filters, Passage
 from assistant.verify import looks_like_instruction
@@ -51,7 +52,6 @@ class Evidence:
 
     best_cosine: float
     coverage: float
-    same_language: bool
 
 
 class SentenceVectors:
@@ -170,28 +170,20 @@ class ExtractiveAnswerer:
         best_cos = max(
             (c.cosine - offsets.get(language_of(c), 0.0) for c in cands if c.cosine), default=0.0
         )
-        # Coverage: idf-weighted share of question terms present in the best three passages.
+        # Coverage: the idf-weighted share of the question's words that the candidate
+        # passages hold, in either language (a word or its glossary translation).
         top_text = " ".join(p.text for p in {c.passage.chunk_id: c.passage for c in cands}.values())
-        top_words = stems(top_text)
-        q_lang_terms = question_terms(question, language)
-        q_idf = lexical.idf(q_lang_terms)
-        q_total = sum(q_idf.values()) or 1.0
-        coverage = sum(w for t, w in q_idf.items() if t in top_words) / q_total
-        langs = {language_of(c) for c in cands[:10]}
-        return Evidence(best_cos, coverage, language in langs)
+        return Evidence(best_cos, term_share(question, lexical)(top_text))
 
     def evidence_score(self, ev: Evidence) -> float:
         """One number in 0..1: how sure we are that the passages hold the answer.
 
         Weights and the cosine range were chosen on the golden set (see docs/refusal.md):
-        cosine carries most of the signal; term coverage only counts within one language.
+        cosine carries most of the signal, word coverage (in either language) the rest.
         """
         from assistant.verify import rescale_cosine
 
-        dense = rescale_cosine(ev.best_cosine, 0.82, 0.95)
-        if not ev.same_language:
-            return dense
-        return 0.7 * dense + 0.3 * ev.coverage
+        return 0.7 * rescale_cosine(ev.best_cosine, 0.82, 0.95) + 0.3 * ev.coverage
 
     # -- composing ---------------------------------------------------------------------------
     def select(self, cands: list[Candidate]) -> list[Candidate]:

@@ -7,10 +7,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.types import Passage
-from index.lexical import tokenize
+from index.glossary import translate_words
+from index.language import detect_language
+from index.lexical import _NUMBER_FORMS, LexicalIndex, tokenize
 
 
 @dataclass
@@ -25,6 +28,36 @@ class Candidate:
     score: float = 0.0
     # Near-copies of this sentence in other documents: cited with it, as corroboration.
     also: list[Candidate] = field(default_factory=list)
+
+
+def term_share(question: str, lexical: LexicalIndex) -> Callable[[str], float]:
+    """The idf-weighted share of the question's words a text holds, in either language (a
+    word counts when the text has it, or its glossary translation, or its other spelling).
+
+    >>> share = term_share("Wat zijn de zes prioriteiten?", LexicalIndex(None, []))
+    >>> share("De zes prioriteiten"), share("6 priorities"), share("Cloud")
+    (1.0, 1.0, 0.0)
+    """
+    language = detect_language(question)
+    other = "en" if language == "nl" else "nl"
+    terms: dict[str, set[str]] = {}
+    for w in re.findall(r"\w+", question.lower()):
+        own = tokenize(w, language, query=True)
+        if not own:
+            continue
+        spellings = [w, *translate_words([w], language), *_NUMBER_FORMS.get(w, ())]
+        forms = set(own) | set(tokenize(" ".join(spellings), other, query=True))
+        forms |= set(tokenize(" ".join(spellings), language, query=True))
+        terms.setdefault(own[0], set()).update(forms)
+    idf = lexical.idf(list(terms))
+    total = sum(idf.values())
+
+    def share(text: str) -> float:
+        words = set(tokenize(text, "nl")) | set(tokenize(text, "en"))
+        got = sum(idf[t] for t, forms in terms.items() if forms & words)
+        return got / total if total else 0.0
+
+    return share
 
 
 def question_terms(question: str, language: str) -> list[str]:

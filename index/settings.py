@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     max_answer_sentences: int = Field(4, ge=1, le=20)
     support_threshold: float = Field(0.5, ge=0, le=1, description="Min citation support score.")
     refusal_threshold: float = Field(
-        0.22, ge=0, le=1, description="Min evidence score to answer (docs/refusal.md)."
+        0.24, ge=0, le=1, description="Min evidence score to answer (docs/refusal.md)."
     )
     llm_base_url: str | None = None
     llm_model: str = "local-model"

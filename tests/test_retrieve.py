@@ -266,3 +266,27 @@ def test_evidence_cosine_is_language_fair() -> None:
     en_offset = np.mean(cosines["en"]) - np.mean(cosines["nl"])
     assert evidence.best_cosine == pytest.approx(0.83 - en_offset, abs=1e-6)
     assert evidence.best_cosine > 0.88
+
+
+def test_evidence_coverage_counts_translated_words(mixed_corpus: Settings) -> None:
+    """An English question about a Dutch page: its words are covered by their glossary
+    translations ("municipalities" by "gemeenten"), so coverage is not zero just because the
+    passages are in the other language (it was, and such questions were refused)."""
+    bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
+    inner = bot.extractive.inner
+    lexical = bot.reader.snapshot.lexical
+    question = "What is the priority of municipalities?"
+    dutch = [p for p in bot.retrieve(question, k=8) if p.source_id.startswith("vng")]
+    cands = inner.candidates(dutch)
+    evidence = inner.score(
+        question, bot.retriever.query_vector(question, None), "en", cands, lexical
+    )
+    assert evidence.coverage == pytest.approx(1.0)
+    unrelated = inner.score(
+        "What about quantum encryption?",
+        bot.retriever.query_vector("x", None),
+        "en",
+        cands,
+        lexical,
+    )
+    assert unrelated.coverage == 0.0
