@@ -180,12 +180,12 @@ class Assistant:
             yield early
             return
         self.reader.refresh()
+        snapshot = self.reader.snapshot  # sections and mentions from the same generation
         f = Filters.coerce(filters)
         qvec = self.retriever.query_vector(q, history)
         passages = self._guard(
             lambda: self.retriever.retrieve(q, k or self.settings.k, history, f, query_vector=qvec)
         )
-        snapshot = self.reader.snapshot
         request = AnswerRequest(
             q,
             language,

@@ -49,7 +49,7 @@ LEAD = 300
 HEADING_SHARE = 0.5
 MAX_ITEMS = 12
 #: The most whitespace chunking leaves out between two consecutive chunks (characters).
-GAP = 8
+GAP = 32
 
 
 def asks_for_list(question: str) -> bool:
@@ -162,47 +162,65 @@ def _offset(p: Passage) -> int | None:
     return int(start) if isinstance(start, int) else None
 
 
-def _gap(before: str, n: int, after: str) -> str:
-    """The ``n`` whitespace characters chunking left out between ``before`` and ``after``:
-    a line break plus the previous line's indentation when that fits exactly (a list item's
-    continuation line), else line breaks."""
+def _gap(before: str, n: int, after: Passage) -> str:
+    """The ``n`` whitespace characters chunking left out before the chunk ``after``: as ingest
+    recorded them (``gap_before``), else a guess from the text around them (indexes built
+    before ingest recorded them)."""
+    recorded = after.metadata.get("gap_before")
+    if isinstance(recorded, str) and len(recorded) == n:
+        return recorded
     last = before[before.rfind("\n") + 1 :]
     indent = len(last) - len(last.lstrip(" "))
-    if indent and n == indent + 1 and last.strip() and not _ITEM.match(after):
-        return "\n" + " " * indent
+    starts_block = bool(_ITEM.match(after.text) or _NUMBERED.match(after.text))
+    if n == 1:  # a sentence boundary inside a paragraph or item, or a line break
+        return "\n" if starts_block or _HEADING.match(after.text) else " "
+    if indent and not starts_block and n in (indent + 1, indent + 2):  # an item continues
+        return "\n" * (n - indent) + " " * indent
     return "\n" * n
 
 
-def _stitch(section: Sequence[Passage]) -> tuple[str, int, list[Passage]]:
-    """The document text that consecutive chunks cover, and its offset. Chunks overlap, or
-    leave out the blank lines between them (filled back in as newlines)."""
-    base = _offset(section[0])
-    assert base is not None
-    text, covered, used = "", base, []
-    for p in section:
-        start = _offset(p)
-        if start is None or start > covered + GAP:
+def _stitch(section: Sequence[Passage], passage: Passage) -> tuple[str, int, list[Passage]]:
+    """The document text of the consecutive chunks around ``passage``, and its offset.
+    Chunks overlap, or leave out the whitespace between them (see :func:`_gap`); a larger
+    gap (a chunk missing) ends the run on that side."""
+    at = next(i for i, p in enumerate(section) if p.chunk_id == passage.chunk_id)
+    lo = at
+    while lo > 0 and _joins(section[lo - 1], section[lo]):
+        lo -= 1
+    run = [section[lo]]
+    for p in section[lo + 1 :]:
+        if not _joins(run[-1], p):
             break
+        run.append(p)
+    base = _offset(run[0]) or 0
+    text, covered = "", base
+    for p in run:
+        start = _offset(p) or 0
         if start > covered:
-            text += _gap(text, start - covered, p.text)
+            text += _gap(text, start - covered, p)
             covered = start
         end = start + len(p.text)
         if end > covered:
             text += p.text[covered - start :]
             covered = end
-        used.append(p)
-    return text, base, used
+    return text, base, run
+
+
+def _joins(a: Passage, b: Passage) -> bool:
+    """Does chunk ``b`` continue where chunk ``a`` ends (overlapping, or a small gap)?"""
+    start_a, start_b = _offset(a), _offset(b)
+    if start_a is None or start_b is None:
+        return False
+    return start_a <= start_b <= start_a + len(a.text) + GAP
 
 
 def source_lists(passage: Passage, rank: int, section: Sequence[Passage]) -> list[SourceList]:
     """The lists in ``passage``'s section (or in the passage alone without one)."""
     chunks = list(section) or [passage]
-    if passage.chunk_id not in {p.chunk_id for p in chunks} or any(
-        _offset(p) is None for p in chunks
-    ):
+    if passage.chunk_id not in {p.chunk_id for p in chunks} or _offset(passage) is None:
         text, base, chunks = passage.text, _offset(passage) or 0, [passage]
     else:
-        text, base, chunks = _stitch(chunks)
+        text, base, chunks = _stitch(chunks, passage)
     heading = str(passage.metadata.get("heading_path", "")).split(" > ")[-1]
     out = []
     for spans in list_spans(text):

@@ -53,11 +53,16 @@ _TYPE_WORDS = {
     "guideline": "richtlijn guideline",
 }
 # Words that say a document is meant (any type), plus the kinds titles name themselves.
+# English words that name a document only as a pair ("press release", "position paper").
+_PAIRED = frozenset("press release position paper".split())
 _DOCUMENT_WORDS = frozenset(
-    " ".join(v for k, v in _TYPE_WORDS.items() if k != "strategy").split()
+    w
+    for w in " ".join(v for k, v in _TYPE_WORDS.items() if k != "strategy").split()
     + "visie vision startbrief verzamelbrief motie rapport brieven letters".split()
+    if w not in _PAIRED
 )
-_PARTS = re.compile(r"\b(?:en|and|of|or)\b|[,;]", re.IGNORECASE)
+_DOCUMENT_PAIRS = re.compile(r"\b(press release|position paper)\b", re.IGNORECASE)
+_PARTS = re.compile(r"\b(?:en|and)\b|[,;]", re.IGNORECASE)
 _MONTHS = {
     m: i + 1
     for names in (
@@ -158,8 +163,9 @@ class DocumentMentions:
         return words + [part for w in words if len(w) >= 9 for part in self._split(w)]
 
     def names_a_document(self, question: str) -> bool:
-        dates = question_dates(question)
-        return bool(dates) or any(w in _DOCUMENT_WORDS for w in self._words(question))
+        if question_dates(question) or _DOCUMENT_PAIRS.search(question):
+            return True
+        return any(w in _DOCUMENT_WORDS for w in self._words(question))
 
     def scores(self, question: str) -> dict[str, float]:
         """Each document's match, in units of the median idf. A question word counts once,

@@ -247,6 +247,11 @@ def chunk_text(
         meta["heading_path"] = path
         if page is not None:
             meta["page"] = page
+        previous_end = chunks[-1].end if chunks else start
+        if 0 < start - previous_end <= 32 and text[previous_end:start].isspace():
+            # The whitespace between two chunks is in neither; keep it, so the chunks can be
+            # joined back into the document's text (a list that a chunk boundary cut).
+            meta["gap_before"] = text[previous_end:start]
         chunks.append(
             Chunk(
                 chunk_id=make_chunk_id(doc_id, position, body),

@@ -89,22 +89,39 @@ _NUMBERS = [
 _NUMBER_FORMS = {form: forms for forms in _NUMBERS for form in forms}
 
 
+# Words after a number that make it a date or a span of time, not a count of things.
+_NOT_COUNTED = frozenset(
+    """januari februari maart april mei juni juli augustus september oktober november december
+    january february march april may june july august september october november december
+    jaar jaren maand maanden week weken dag dagen uur year years month months weeks days hours
+    procent percent euro miljoen miljard million billion""".split()
+)
+
+
 def counts(text: str) -> list[str]:
     """The small numbers in ``text`` that count something ("zes prioriteiten", "the 6
-    priorities"), not the ones that name it ("prioriteit 6", "richtlijn 5 en 6").
+    priorities"), not the ones that name something ("prioriteit 6"), date it ("11 juni") or
+    measure time ("de afgelopen 2 jaar").
 
     >>> counts("Wat zijn de zes prioriteiten van prioriteit 2 en 3?")
     ['zes']
+    >>> counts("Welke doelen heeft prioriteit 6 Cloud?"), counts("de brief van 11 juni 2025")
+    ([], [])
+    >>> counts("Welke regels moeten gemeenten in acht nemen?")
+    []
     """
     words = _WORD.findall(text.lower())
     stop = _stopwords() | QUESTION_WORDS
     out = []
     for i, w in enumerate(words):
-        if w not in _NUMBER_FORMS or i + 1 == len(words) or words[i + 1].isdigit():
+        if w not in _NUMBER_FORMS or i + 1 == len(words):
             continue
-        # A number before a content word counts it; before "en", "of", ... only when it does
-        # not follow a noun ("de zes en ..." but not "prioriteit 6 en").
-        if words[i + 1] not in stop or i == 0 or words[i - 1] in stop:
+        after, before = words[i + 1], words[i - 1] if i else ""
+        if after.isdigit() or after in _NOT_COUNTED or (w, before) == ("acht", "in"):
+            continue
+        # A count follows a determiner or a question word ("de zes", "welke twee", "noem
+        # drie"); after a noun the number names it ("prioriteit 6").
+        if i == 0 or before in stop:
             out.append(w)
     return out
 

@@ -35,6 +35,7 @@ class Snapshot:
     lexical: LexicalIndex
     language_masks: dict[str, np.ndarray]  # language -> BM25 row mask of its chunks
     by_document: dict[str, list[str]]  # doc_id -> its chunk ids in document order
+    order: dict[str, int]  # chunk id -> its index in by_document[doc_id]
 
     def section(self, chunk_id: str, reach: int = 8) -> list[ChunkRecord]:
         """The chunks under the same heading as ``chunk_id``, in document order, at most
@@ -43,14 +44,18 @@ class Snapshot:
         if rec is None:
             return []
         path = rec.metadata.get("heading_path", "")
-        siblings = [self.chunks[c] for c in self.by_document.get(rec.doc_id, [])]
-        at = next(i for i, r in enumerate(siblings) if r.chunk_id == chunk_id)
+        ids = self.by_document.get(rec.doc_id, [])
+        at = self.order[chunk_id]
+        # Only the window around the chunk is looked at: cost follows ``reach``, not the
+        # document's length.
+        offset = max(0, at - reach)
+        siblings = [self.chunks[c] for c in ids[offset : at + reach + 1]]
+        at -= offset
         lo = at
-        while lo > max(0, at - reach) and siblings[lo - 1].metadata.get("heading_path", "") == path:
+        while lo > 0 and siblings[lo - 1].metadata.get("heading_path", "") == path:
             lo -= 1
         hi = at
-        last = min(len(siblings) - 1, at + reach)
-        while hi < last and siblings[hi + 1].metadata.get("heading_path", "") == path:
+        while hi + 1 < len(siblings) and siblings[hi + 1].metadata.get("heading_path", "") == path:
             hi += 1
         return siblings[lo : hi + 1]
 
@@ -125,7 +130,8 @@ class IndexReader:
         by_document: dict[str, list[str]] = {}
         for r in sorted(rows, key=lambda r: (r.doc_id, r.position)):
             by_document.setdefault(r.doc_id, []).append(r.chunk_id)
-        return Snapshot(generation, chunks, docs, lexical, masks, by_document)
+        order = {cid: i for ids in by_document.values() for i, cid in enumerate(ids)}
+        return Snapshot(generation, chunks, docs, lexical, masks, by_document, order)
 
     @property
     def snapshot(self) -> Snapshot:

@@ -15,7 +15,10 @@ import pytest
 
 import assistant.lists
 from assistant import Assistant
-from assistant.lists import asked_count, list_spans, term_share
+from assistant.lists import _stitch, asked_count, list_spans, source_lists
+from assistant.sentences import term_share
+from assistant.types import Passage
+from index.chunk import chunk_text
 from index.lexical import LexicalIndex, number_variants, query_tokens
 from index.settings import Settings
 from tests.corpora import index_corpus
@@ -129,6 +132,11 @@ def test_list_spans(text: str, items: list[list[str]]) -> None:
         ("Welke strategische doelen stelt NDS-prioriteit 6?", None),
         ("Wat gebeurde er in 2018?", None),
         ("Welke prioriteiten heeft de NDS?", None),
+        ("Welke doelen heeft prioriteit 6 Cloudtechnologie?", None),  # names, not counts
+        ("Welke maatregelen staan in de brief van 11 juni 2025?", None),  # a date
+        ("Welke stappen zijn gezet in de afgelopen 2 jaar?", None),  # a span of time
+        ("Welke regels moeten gemeenten in acht nemen?", None),  # an idiom
+        ("Noem drie voorbeelden.", 3),
     ],
 )
 def test_asked_count(question: str, count: int | None) -> None:
@@ -197,3 +205,71 @@ def test_an_english_question_is_told_the_list_is_in_dutch(corpus: Settings) -> N
     answer = bot.ask("What are the six priorities (zes prioriteiten) of the NDS?")
     assert answer.text.startswith("The sources (in Dutch) list:")
     assert "- Digitaal vakmanschap [" in answer.text
+
+
+LONG = (
+    "De overheid investeert de komende jaren fors in dit onderwerp, samen met gemeenten, "
+    "provincies, waterschappen en uitvoeringsorganisaties, zodat burgers er op vooruitgaan"
+)
+
+
+def _chunked(doc: str) -> list[Passage]:
+    return [Passage("d", c.chunk_id, c.text, 0.0, dict(c.metadata)) for c in chunk_text("d", doc)]
+
+
+def _two_sentence_items() -> str:
+    # Sentences longer than the overlap: chunks meet without overlap, at a space in an item.
+    items = "\n".join(
+        f"{i}. **{name}** is prioriteit {i}. {LONG} met {name.lower()}. {LONG} en meer."
+        for i, name in enumerate("Cloud Data AI Vaardigheden Inclusie Innovatie".split(), 1)
+    )
+    return f"# NDS\n\n## De zes prioriteiten\n\nDe NDS kent zes prioriteiten:\n\n{items}\n\nEinde."
+
+
+def _nested_items() -> str:
+    lines = []
+    for name in "Cloud Data AI Vaardigheden".split():
+        lines.append(f"- {name}: {LONG} met {name.lower()}.")
+        lines += [f"  - sub {name} {j}: {LONG} en {j}." for j in range(2)]
+    return "## Prioriteiten\n\nDe NDS kent vier prioriteiten:\n\n" + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("doc", "labels"),
+    [
+        (_two_sentence_items(), ["Cloud", "Data", "AI", "Vaardigheden", "Inclusie", "Innovatie"]),
+        (_nested_items(), ["Cloud", "Data", "AI", "Vaardigheden"]),
+    ],
+    ids=["sentence-gaps", "nested-items"],
+)
+def test_chunks_joined_at_their_recorded_gaps_give_the_document_back(
+    doc: str, labels: list[str]
+) -> None:
+    passages = _chunked(doc)
+    assert len(passages) >= 3 and any("gap_before" in p.metadata for p in passages)
+    for p in passages:
+        text, base, _ = _stitch(passages, p)
+        assert text == doc[base : base + len(text)]
+        (found,) = source_lists(p, 0, passages)
+        assert [c.text.split(":")[0].split(" is ")[0].strip("*") for c in found.items] == labels
+        assert all(c.passage.text[c.start : c.end] == c.text for c in found.items)
+
+
+def test_without_recorded_gaps_a_space_between_sentences_is_guessed() -> None:
+    """Indexes built before ingest recorded the gaps: a one-character gap inside an item is a
+    space, so the list is not cut into pieces."""
+    passages = _chunked(_two_sentence_items())
+    old = [Passage(p.source_id, p.chunk_id, p.text, 0.0, {**p.metadata}) for p in passages]
+    for p in old:
+        p.metadata.pop("gap_before", None)
+    (found,) = source_lists(old[1], 0, old)
+    assert len(found.items) == 6
+
+
+def test_a_missing_chunk_before_the_passage_does_not_hide_its_list() -> None:
+    doc = "Intro tekst hier.\n\n" + " " * 40 + "code\n\nDe doelen:\n\n- Cloud\n- Data\n- AI\n"
+    cut = doc.index("code")
+    first = Passage("d", "d:0", doc[: doc.index("\n")], 0, {"start": 0})
+    second = Passage("d", "d:1", doc[cut:].rstrip(), 0, {"start": cut})
+    (found,) = source_lists(second, 0, [first, second])
+    assert [c.text for c in found.items] == ["Cloud", "Data", "AI"]

@@ -76,6 +76,8 @@ def test_doctests() -> None:
         # No document named: no kind of document, no date.
         ("Wat is digitale autonomie?", []),
         ("Uiterlijk in welk jaar moeten overheden over op post-quantumcryptografie?", []),
+        # "press" alone is not a document ("press release" is).
+        ("What did the press say about digital autonomy?", []),
         # A kind of document, but nothing that tells which one.
         ("Welke brief ging over cloud?", []),
     ],
