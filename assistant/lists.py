@@ -48,6 +48,9 @@ LEAD = 300
 #: Share of the question's weighted terms a list's heading or lead-in must hold to answer it.
 HEADING_SHARE = 0.5
 MAX_ITEMS = 12
+#: An item that holds this share of the question, three times any other item's, is what the
+#: question is about (not the list it stands in).
+ONE_ITEM_SHARE = 0.25
 #: The most whitespace chunking leaves out between two consecutive chunks (characters).
 GAP = 32
 
@@ -277,10 +280,32 @@ def list_answer(
     for (doc, _), sl in found.items():
         if wanted is not None and len(sl.items) != wanted:
             continue
-        anchored = best.passage.source_id == doc and sl.start <= best_at <= sl.end
         heading = share(sl.lead)
+        anchored = best.passage.source_id == doc and sl.start <= best_at <= sl.end
+        if anchored and _about_one_item(sl, best_at, share):
+            anchored = False
         if anchored or heading >= HEADING_SHARE:
-            choices.append((wanted is not None, anchored, heading, -sl.rank, sl))
+            # A list whose heading says what was asked beats one that holds the best sentence.
+            key = (wanted is not None, heading >= HEADING_SHARE, anchored, heading, -sl.rank)
+            choices.append((key, sl))
     if not choices:
         return None
-    return max(choices, key=lambda t: t[:4])[-1].items
+    return max(choices, key=lambda t: t[0])[1].items
+
+
+def _about_one_item(sl: SourceList, at: int, share: Callable[[str], float]) -> bool:
+    """Is the question about the item at document offset ``at`` rather than the list? It is
+    when that item holds much of the question and the other items hardly any ("Welke doelen
+    stelt de NDS voor weerbaarheid en autonomie?" and the item "Weerbaarheid en autonomie")."""
+    # The best sentence starts at the item's marker ("5. **Weerbaarheid**"), or inside it.
+    inside = [c for c in sl.items if _doc_span(c)[0] - 8 <= at < _doc_span(c)[1]]
+    if not inside:
+        return False  # the best sentence is the list's lead-in
+    own = share(inside[0].text)
+    rest = [share(c.text) for c in sl.items if c is not inside[0]]
+    return own >= ONE_ITEM_SHARE and max(rest, default=0.0) <= own / 3
+
+
+def _doc_span(c: Candidate) -> tuple[int, int]:
+    start = (_offset(c.passage) or 0) + c.start
+    return start, start + len(c.text)

@@ -104,6 +104,8 @@ def display(text: str) -> str:
     'Gideon is architect.'
     >>> display("- Letter by VNG on the House of Thorbecke")
     'Letter by VNG on the House of Thorbecke'
+    >>> display("5. **Weerbaarheid** _Nederland focust._ Zie user_id en 2.5 miljoen.")
+    'Weerbaarheid Nederland focust. Zie user_id en 2.5 miljoen.'
     """
     # Site-generator shortcodes and JSX/HTML tags are page furniture, not words of the source.
     text = re.sub(r"\{\{[<%].*?[>%]\}\}", " ", text, flags=re.DOTALL)
@@ -111,5 +113,6 @@ def display(text: str) -> str:
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\{:[^}]*\}", "", text)  # kramdown attributes: {:target="_blank"}
     text = text.replace("**", "").replace("__", "")
-    text = re.sub(r"^\s*(?:#+|[-*+•])\s+", "", text)  # a heading mark or a bullet
+    text = re.sub(r"(?<!\w)_(?=\S)|(?<=\S)_(?!\w)", "", text)  # _italic_ marks, not snake_case
+    text = re.sub(r"^\s*(?:#+|[-*+•]|\d{1,3}[.)])\s+", "", text)  # a heading mark or a bullet
     return re.sub(r"\s+", " ", text).strip()

@@ -55,8 +55,8 @@ def _fold(word: str) -> str:
 # dropping them was measured and shifted refusals more than it helped (docs/refusal.md).
 QUESTION_WORDS = frozenset(
     """welk welke waarom wanneer waar waarmee waardoor waarvoor waaruit hoeveel hoelang
-    noem noemt noemen geef beschrijf what which who whom whose why how when where name
-    describe""".split()
+    noem noemt noemen noemde genoemd geef beschrijf what which who whom whose why how when
+    where name describe mentioned listed""".split()
 )
 
 

@@ -273,3 +273,46 @@ def test_a_missing_chunk_before_the_passage_does_not_hide_its_list() -> None:
     second = Passage("d", "d:1", doc[cut:].rstrip(), 0, {"start": cut})
     (found,) = source_lists(second, 0, [first, second])
     assert [c.text for c in found.items] == ["Cloud", "Data", "AI"]
+
+
+def test_a_question_about_one_item_is_not_answered_with_the_whole_list(
+    corpus: Settings,
+) -> None:
+    """The best sentence is the item 'Weerbaarheid en autonomie', but the question asks what
+    the NDS wants for it, not for the six priorities."""
+    bot = Assistant(settings=corpus, embedder=FakeEmbedder())
+    answer = bot.ask("Welke doelen stelt de NDS voor weerbaarheid en autonomie?")
+    assert not answer.text.startswith("De bronnen noemen:")
+    assert "weerbaarheid" in answer.text.lower()
+
+
+BARRIERS = """---
+title: Dienstverlening
+publisher: BZK
+date: 2025-07-04
+language: nl
+---
+# Dienstverlening
+
+## Doelen
+
+- Wij nemen belemmeringen weg, zodat burgers sneller geholpen worden.
+- Wij nemen belemmeringen weg in één loket voor ondernemers.
+
+## Welke belemmeringen zijn er nu?
+
+- Te weinig capaciteit bij uitvoeringsorganisaties.
+- Versnipperde systemen die niet samenwerken.
+"""
+
+
+def test_a_list_whose_heading_asks_the_question_beats_the_list_with_the_best_sentence(
+    tmp_path: Path,
+) -> None:
+    settings = index_corpus(tmp_path, {"dienst.md": BARRIERS}, FakeEmbedder(), refusal_threshold=0)
+    answer = Assistant(settings=settings, embedder=FakeEmbedder()).ask(
+        "Welke belemmeringen worden genoemd?"
+    )
+    assert answer.text.startswith("De bronnen noemen:")
+    assert "Te weinig capaciteit" in answer.text
+    assert "één loket" not in answer.text
