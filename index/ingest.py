@@ -35,6 +35,8 @@ from index.settings import Settings
 from index.store import ChromaStore, Manifest, VectorStore
 
 Status = Literal["ingested", "unchanged", "failed", "removed"]
+# Catalog flag: every indexed document's quotable sentences are in the embedding cache.
+SENTENCES_KEY = "sentences_cached"
 
 CATALOG_FILE = "catalog.sqlite3"
 BM25_DIR = "bm25"
@@ -307,6 +309,17 @@ def ingest(
             vectors = _embed_all(cached, todo, settings.embed_batch_size, progress)
             report.embedded = cached.misses
             _embed_sentences(cached, todo, settings.embed_batch_size, progress)
+            if catalog.get_info(SENTENCES_KEY) != "1":
+                # An index from before ingest embedded sentences: its unchanged documents
+                # get theirs now, once (else every question embeds them, ~12 ms each).
+                unchanged = {r.doc_id for r in report.results if r.status == "unchanged"}
+                texts = [r.text for r in catalog.chunks() if r.doc_id in unchanged]
+                cached.embed_passages(
+                    sentences_to_embed(texts),
+                    batch_size=settings.embed_batch_size,
+                    progress=progress,
+                )
+                catalog.set_info(SENTENCES_KEY, "1")
             report.sentences_embedded = cached.misses - report.embedded
 
             stage("store")

