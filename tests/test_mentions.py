@@ -11,6 +11,7 @@ import assistant.extractive
 import assistant.mentions
 from assistant import Assistant
 from assistant.mentions import DocumentMentions, question_dates
+from index.ingest import ingest
 from index.settings import Settings
 from tests.corpora import index_corpus
 from tests.fakes import FakeEmbedder
@@ -159,3 +160,8 @@ def test_mentions_follow_a_new_ingest(corpus: Settings) -> None:
     first = bot._mentions(bot.reader.snapshot)
     assert "startbrief" in first.bags
     assert bot._mentions(bot.reader.snapshot) is first  # built once per snapshot
+    letter = STARTBRIEF.replace("Startbrief Digitalisering", "Verzamelbrief Digitalisering")
+    (corpus.sources_dir / "verzamelbrief.md").write_text(letter, encoding="utf-8")
+    assert not ingest(corpus, embedder=FakeEmbedder()).failed
+    assert bot.reader.refresh()
+    assert "verzamelbrief" in bot._mentions(bot.reader.snapshot).bags  # rebuilt for it
