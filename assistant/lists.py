@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from assistant.sentences import Candidate, term_share
 from assistant.types import Passage
 from assistant.verify import looks_like_instruction
-from index.lexical import _NUMBER_FORMS, LexicalIndex, counts
+from index.lexical import NUMBER_FORMS, LexicalIndex, counts
 
 # A question asks for a list when it says so, or asks "which/what are" about a plural noun.
 _LIST_WORDS = re.compile(r"\b(noem|opsomming|lijst|list|name the|enumerate)\b", re.IGNORECASE)
@@ -74,7 +74,7 @@ def asks_for_list(question: str) -> bool:
 def asked_count(question: str) -> int | None:
     """The number of things the question asks for, when it names one (see ``counts``)."""
     found = counts(question)
-    return int(_NUMBER_FORMS[found[0]][0]) if found else None
+    return int(NUMBER_FORMS[found[0]][0]) if found else None
 
 
 def _lines(text: str) -> list[tuple[int, int]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from assistant.types import Passage
 from index.glossary import translate_words
 from index.language import detect_language
-from index.lexical import _NUMBER_FORMS, LexicalIndex, tokenize
+from index.lexical import NUMBER_FORMS, LexicalIndex, tokenize
 
 
 @dataclass
@@ -45,7 +45,7 @@ def term_share(question: str, lexical: LexicalIndex) -> Callable[[str], float]:
         own = tokenize(w, language, query=True)
         if not own:
             continue
-        spellings = [w, *translate_words([w], language), *_NUMBER_FORMS.get(w, ())]
+        spellings = [w, *translate_words([w], language), *NUMBER_FORMS.get(w, ())]
         forms = set(own) | set(tokenize(" ".join(spellings), other, query=True))
         forms |= set(tokenize(" ".join(spellings), language, query=True))
         terms.setdefault(own[0], set()).update(forms)

@@ -86,7 +86,8 @@ _NUMBERS = [
         )
     )
 ]
-_NUMBER_FORMS = {form: forms for forms in _NUMBERS for form in forms}
+# Every spelling of a small number -> (digit, Dutch word, English word).
+NUMBER_FORMS = {form: forms for forms in _NUMBERS for form in forms}
 
 
 # Words after a number that make it a date or a span of time, not a count of things.
@@ -114,7 +115,7 @@ def counts(text: str) -> list[str]:
     stop = _stopwords() | QUESTION_WORDS
     out = []
     for i, w in enumerate(words):
-        if w not in _NUMBER_FORMS or i + 1 == len(words):
+        if w not in NUMBER_FORMS or i + 1 == len(words):
             continue
         after, before = words[i + 1], words[i - 1] if i else ""
         if after.isdigit() or after in _NOT_COUNTED or (w, before) == ("acht", "in"):
@@ -135,7 +136,7 @@ def number_variants(text: str) -> list[str]:
     """
     out: list[str] = []
     for w in counts(text):
-        for form in _NUMBER_FORMS[w]:
+        for form in NUMBER_FORMS[w]:
             if form != w and form not in out:
                 out.append(form)
     return out
