@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from assistant.sentences import Candidate, display, question_terms, stems
 from assistant.types import Passage  # noqa: F401  (doctests)
-from index.language import detect_language
+from index.language import MONTHS, detect_language
 from index.lexical import LexicalIndex, tokenize, translated_query_tokens
 
 _HOW_MANY = re.compile(r"\b(?:hoeveel|how many|how much)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
@@ -44,13 +44,9 @@ _ASKS_DATE = re.compile(
     r"(?:on |by |from |since |until |before |after )?(?:what|which) (?:date|year|month))\b",
     re.IGNORECASE,
 )
-_MONTHS = (
-    "januari februari maart april mei juni juli augustus september oktober november december "
-    "january february march may june july august october"
-)
 _DATE = re.compile(
     r"\b(?:1[89]\d\d|20\d\d)\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\b(?:"
-    + "|".join(_MONTHS.split())
+    + "|".join(dict.fromkeys(MONTHS["nl"] + MONTHS["en"]))
     + r")\b",
     re.IGNORECASE,
 )

@@ -271,7 +271,7 @@ def list_answer(
     share = term_share(question, lexical)
     wanted = asked_count(question)
     best = max(cands, key=lambda c: c.score)
-    best_at = (_offset(best.passage) or 0) + best.start
+    best_at = _doc_span(best)[0]
     found: dict[tuple[str, int], SourceList] = {}
     for rank, p in enumerate(passages[:6]):
         for sl in source_lists(p, rank, section(p) if section else [p]):

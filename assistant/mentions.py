@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from index.glossary import translate_words
-from index.lexical import tokenize
+from index.language import MONTHS
+from index.lexical import fold, tokenize
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -63,23 +63,11 @@ _DOCUMENT_WORDS = frozenset(
 )
 _DOCUMENT_PAIRS = re.compile(r"\b(press release|position paper)\b", re.IGNORECASE)
 _PARTS = re.compile(r"\b(?:en|and)\b|[,;]", re.IGNORECASE)
-_MONTHS = {
-    m: i + 1
-    for names in (
-        "januari februari maart april mei juni juli augustus september oktober november december",
-        "january february march april may june july august september october november december",
-    )
-    for i, m in enumerate(names.split())
-}
+_MONTHS = {m: i + 1 for names in MONTHS.values() for i, m in enumerate(names)}
 _DATE = re.compile(
     r"\b(?:(\d{1,2})\s+)?(" + "|".join(_MONTHS) + r")(?:\s+(\d{1,2}),?)?\s+(\d{4})\b",
     re.IGNORECASE,
 )
-
-
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _stems(words: Iterable[str]) -> set[str]:
@@ -131,8 +119,8 @@ class DocumentMentions:
         self.bags: dict[str, set[str]] = {}
         known: set[str] = set(_DOCUMENT_WORDS)
         for doc_id, meta in documents.items():
-            words = [_fold(w) for w in _WORD.findall(str(meta.get("title") or ""))]
-            words += [_fold(w) for w in re.split(r"[-_]", doc_id) if not w.isdigit()]
+            words = [fold(w) for w in _WORD.findall(str(meta.get("title") or ""))]
+            words += [fold(w) for w in re.split(r"[-_]", doc_id) if not w.isdigit()]
             known |= {w for w in words if len(w) >= 4}
             words += _TYPE_WORDS.get(str(meta.get("doc_type") or ""), "").split()
             self.bags[doc_id] = _stems(words) | _date_tokens(str(meta.get("date") or ""))
@@ -159,7 +147,7 @@ class DocumentMentions:
         return []
 
     def _words(self, question: str) -> list[str]:
-        words = [_fold(w) for w in _WORD.findall(question)]
+        words = [fold(w) for w in _WORD.findall(question)]
         return words + [part for w in words if len(w) >= 9 for part in self._split(w)]
 
     def names_a_document(self, question: str) -> bool:

@@ -23,6 +23,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from index.language import MONTHS
+
 # Words after which a period does not end a sentence (Dutch and English abbreviations).
 _ABBREVIATIONS = frozenset(
     """
@@ -268,12 +270,6 @@ def chunk_text(
     return chunks
 
 
-_MONTHS = {
-    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
-    "en": "January February March April May June July August September October November December",
-}
-
-
 def date_words(iso: str) -> str:
     """An ISO date as people write it, in Dutch and English, so questions can match it.
 
@@ -286,7 +282,7 @@ def date_words(iso: str) -> str:
     if not m or not 1 <= int(m.group(2)) <= 12:
         return ""
     year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    nl, en = (_MONTHS[lang].split()[month - 1] for lang in ("nl", "en"))
+    nl, en = MONTHS["nl"][month - 1], MONTHS["en"][month - 1].capitalize()
     return f"{day} {nl} {year} / {day} {en} {year}"
 
 

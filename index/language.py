@@ -24,6 +24,13 @@ _EN = frozenset(
 )
 _WORD = re.compile(r"[a-zA-Z']+")
 
+# Month names, January first, in each language (lowercase).
+_NL_MONTHS = (
+    "januari februari maart april mei juni juli augustus september oktober november december"
+)
+_EN_MONTHS = "january february march april may june july august september october november december"
+MONTHS = {"nl": _NL_MONTHS.split(), "en": _EN_MONTHS.split()}
+
 
 def detect_language(text: str, default: str = "nl") -> str:
     """'nl' or 'en' for ``text``; ``default`` when there is no signal either way."""

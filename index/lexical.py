@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from index.glossary import translate_words
-from index.language import detect_language
+from index.language import MONTHS, detect_language
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -34,7 +34,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN
 
-    return frozenset(_fold(w) for w in (*STOPWORDS_DUTCH, *STOPWORDS_EN))
+    return frozenset(fold(w) for w in (*STOPWORDS_DUTCH, *STOPWORDS_EN))
 
 
 @cache
@@ -44,7 +44,7 @@ def _stemmer(language: str) -> Any:
     return Stemmer.Stemmer("english" if language == "en" else "dutch")
 
 
-def _fold(word: str) -> str:
+def fold(word: str) -> str:
     """Lowercase without diacritics: 'méér' and 'meer', 'coördinatie' and 'coordinatie' meet."""
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -64,7 +64,7 @@ def _words(text: str, query: bool = False) -> list[str]:
     stop = _stopwords() | QUESTION_WORDS if query else _stopwords()
     out = []
     for w in _WORD.findall(text):
-        f = _fold(w)
+        f = fold(w)
         if f not in stop and (len(f) > 1 or f.isdigit()) and not f.startswith("_"):
             out.append(f)
     return out
@@ -91,11 +91,9 @@ NUMBER_FORMS = {form: forms for forms in _NUMBERS for form in forms}
 
 
 # Words after a number that make it a date or a span of time, not a count of things.
-_NOT_COUNTED = frozenset(
-    """januari februari maart april mei juni juli augustus september oktober november december
-    january february march april may june july august september october november december
-    jaar jaren maand maanden week weken dag dagen uur year years month months weeks days hours
-    procent percent euro miljoen miljard million billion""".split()
+_NOT_COUNTED = frozenset(MONTHS["nl"] + MONTHS["en"]) | frozenset(
+    """jaar jaren maand maanden week weken dag dagen uur year years month months weeks days
+    hours procent percent euro miljoen miljard million billion""".split()
 )
 
 
