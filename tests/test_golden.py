@@ -31,11 +31,16 @@ REQUIRED = {
     "evidence": list,
 }
 OPTIONAL = {"history": list, "notes": str}
-ID_RE = re.compile(r"^[dg]\d{3}$")
+# d = dev questions, g = written later (both used for tuning), n = held-out test split.
+ID_RE = re.compile(r"^[dgn]\d{3}$")
 
 MIN_QUESTIONS = 100
 MIN_PER_TYPE = 5
 EN_SHARE = (0.10, 0.25)
+
+# The held-out test split (ids nNNN): written from the sources only, never tuned on.
+HELDOUT_MIN = 45
+HELDOUT_MIN_UNANSWERABLE = 16
 
 
 def _load() -> list[dict[str, Any]]:
@@ -158,3 +163,21 @@ def test_every_source_covered() -> None:
     cited = {e["source"] for q in QUESTIONS for e in q["evidence"]}
     missing = sorted(set(SOURCE_BODIES) - cited)
     assert not missing, f"sources without any question: {missing}"
+
+
+def test_heldout_split() -> None:
+    """The ``nNNN`` block is a usable test split on its own, not just extra rows."""
+    heldout = [q for q in QUESTIONS if q["id"].startswith("n")]
+    ids = [q["id"] for q in heldout]
+    assert ids == [f"n{i:03d}" for i in range(1, len(ids) + 1)], "n-ids must run n001, n002, ..."
+    assert len(heldout) >= HELDOUT_MIN
+    unanswerable = [q for q in heldout if q["type"] == "unanswerable"]
+    assert len(unanswerable) >= HELDOUT_MIN_UNANSWERABLE
+    # A near-miss is only checkable if its note says why the corpus lacks the answer.
+    silent = [q["id"] for q in unanswerable if not q.get("notes", "").strip()]
+    assert not silent, f"unanswerable questions without a why-absent note: {silent}"
+    share = sum(q["language"] == "en" for q in heldout) / len(heldout)
+    low, high = EN_SHARE
+    assert low <= share <= high, f"held-out English share {share:.1%} outside {low:.0%}-{high:.0%}"
+    counts = Counter(q["type"] for q in heldout)
+    assert all(counts[t] for t in TYPES), f"held-out split lacks a type: {dict(counts)}"
