@@ -3,6 +3,7 @@
     nds-assistant eval [--golden PATH] [--answerer extractive|llm] [--out evals/runs/NAME]
                        [--baselines] [--limit N] [--compare-to RUN] [--index DIR] [--judge]
     nds-assistant eval compare RUN_A RUN_B
+    nds-assistant eval fit [--no-augment] [--out FILE]   (the answer model, on the tune split)
 
 ``main`` takes the arguments after ``eval`` (a leading ``eval`` is accepted too).
 Exit codes: 0 ok; 1 the floor (``--check-floor``) was missed or ``compare`` found regressions
@@ -69,17 +70,72 @@ def compare_main(argv: Sequence[str]) -> int:
     return 1 if args.fail_on_worse and cmp["worse"] else 0
 
 
+def _fit_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="nds-assistant eval fit",
+        description="Fit the answer model on the tune split (cross-validated by question) and "
+        "write it (default: the package's assistant/answer_model.json).",
+    )
+    p.add_argument("--golden", type=Path, help="golden JSONL (default: evals/golden.jsonl)")
+    p.add_argument("--split", type=Path, help="split file (default: evals/split.json)")
+    p.add_argument("--out", type=Path, help="model file to write")
+    p.add_argument("--index", type=Path, help="index folder (default: settings / NDS_INDEX_DIR)")
+    p.add_argument(
+        "--no-augment",
+        action="store_true",
+        help="no near-miss negatives (answerable questions asked without their evidence)",
+    )
+    return p
+
+
+def fit_main(argv: Sequence[str]) -> int:
+    args = _fit_parser().parse_args(list(argv))
+    from assistant import Assistant, NDSError, Settings
+    from assistant.answer_model import MODEL_PATH
+    from evals.fit import fit
+
+    try:
+        settings = Settings()
+        if args.index:
+            settings = settings.with_overrides(index_dir=args.index)
+        _, cv = fit(
+            Assistant(settings=settings),
+            golden=args.golden,
+            split=args.split,
+            augment=not args.no_augment,
+            out=args.out or MODEL_PATH,
+        )
+    except (NDSError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out or MODEL_PATH}")
+    for key, value in cv.items():
+        if key != "p_answer":
+            print(f"  {key:<22}{value if value is None else round(float(value), 3)}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["eval"]:
         argv = argv[1:]
     if argv[:1] == ["compare"]:
         return compare_main(argv[1:])
+    if argv[:1] == ["fit"]:
+        return fit_main(argv[1:])
     args = _run_parser().parse_args(argv)
 
     from assistant import NDSError, Settings
     from evals.baselines import format_table
-    from evals.runner import ROOT, SUMMARY_METRICS, check_floor, fmt, load_floor, run_eval
+    from evals.runner import (
+        ROOT,
+        SUMMARY_METRICS,
+        check_floor,
+        fmt,
+        load_floor,
+        run_eval,
+        split_groups,
+    )
 
     out = args.out or ROOT / "evals" / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
     try:
@@ -102,8 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     overall = result.metrics["overall"]
     print(f"{overall['n']} questions ({overall['n_answerable']} answerable)")
+    groups = split_groups(result.metrics)  # test first: the held-out figures
+    print(f"  {'':<22}" + "".join(f"{k:>8}" for k in groups))
+    print(f"  {'n':<22}" + "".join(f"{g['n']:>8}" for g in groups.values()))
     for name in SUMMARY_METRICS:
-        print(f"  {name:<22}{fmt(overall.get(name)):>8}")
+        print(f"  {name:<22}" + "".join(f"{fmt(g.get(name)):>8}" for g in groups.values()))
     if result.baselines:
         print()
         print(format_table(result.baselines))

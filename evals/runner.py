@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_GOLDEN = Path(__file__).resolve().parent / "golden.jsonl"
+# The fixed tune/test split of the golden set (evals/README.md, "Tune and test").
+DEFAULT_SPLIT = Path(__file__).resolve().parent / "split.json"
+SPLITS = ("test", "tune")
 RETRIEVAL_K = 10
 KS = (1, 5, 10)
 
@@ -100,6 +103,25 @@ def load_golden(path: str | Path | None = None) -> list[dict[str, Any]]:
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{p}:{lineno}: invalid JSON: {exc}") from exc
     return rows
+
+
+def load_split(path: str | Path | None = None) -> dict[str, str]:
+    """Question id -> ``"test"`` or ``"tune"``, from ``evals/split.json``.
+
+    A question in neither list (another golden file, say) gets no split and counts only in
+    the overall figures.
+    """
+    p = Path(path) if path else DEFAULT_SPLIT
+    if not p.exists():
+        return {}
+    data = json.loads(p.read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+    for part in SPLITS:
+        for qid in data.get(part, []):
+            if qid in out:
+                raise ValueError(f"{p}: question {qid} is in both tune and test")
+            out[qid] = part
+    return out
 
 
 # -- per question --------------------------------------------------------------------------------
@@ -337,6 +359,7 @@ def run_eval(
 
     started = time.perf_counter()
     golden = load_golden(golden_path)
+    split = load_split()
     if limit is not None:
         golden = golden[: max(0, limit)]
     bot = assistant or make_assistant(settings, answerer)
@@ -359,6 +382,7 @@ def run_eval(
             retrieval_seconds=retrieval_seconds,
             wall_seconds=wall,
         )
+        record["split"] = split.get(q["id"], "")
         records.append(record)
         answers.append(answer)
         if on_question:
@@ -366,6 +390,7 @@ def run_eval(
 
     metrics = {
         "overall": aggregate(records),
+        "by_split": group_by((r for r in records if r["split"]), "split"),
         "by_type": group_by(records, "type"),
         "by_language": group_by(records, "language"),
     }
@@ -409,9 +434,13 @@ def check_floor(metrics: dict[str, Any], floor: dict[str, Any]) -> list[str]:
 
     ``metrics`` is an overall metrics dict (or a full ``EvalResult.metrics`` with
     ``"overall"``); ``floor`` is ``{"metrics": {name: {"min": x} | {"max": x}}}`` (the
-    contents of ``evals/floor.json``) or that inner mapping.
+    contents of ``evals/floor.json``) or that inner mapping. With ``"split": "test"`` in the
+    floor, the gate reads that split's figures (the held-out questions), when the run has it.
     """
     overall = metrics.get("overall", metrics)
+    part = floor.get("split")
+    if part and part in metrics.get("by_split", {}):
+        overall = metrics["by_split"][part]
     rules = floor.get("metrics", floor)
     failures = []
     for name, rule in rules.items():
@@ -494,12 +523,12 @@ TABLE_METRICS = (
     *PER_QUESTION_METRICS,
     "refusal_accuracy",
     "false_refusal_rate",
+    "missed_refusal_rate",
     "latency_p50",
 )
 # What the CLI prints after a run: the table's metrics plus the tail figures.
 SUMMARY_METRICS = (
     *(m for m in TABLE_METRICS if m not in ("n", "latency_p50")),
-    "missed_refusal_rate",
     "latency_p50",
     "latency_p95",
 )
@@ -541,6 +570,12 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     return lines
 
 
+def split_groups(mt: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Test first, then tune, then all questions: the order every table shows them in."""
+    by_split = mt.get("by_split", {})
+    return {**{k: by_split[k] for k in SPLITS if k in by_split}, "all": mt["overall"]}
+
+
 def metrics_rows(groups: dict[str, dict[str, Any]]) -> list[list[Any]]:
     return [[name, *(g.get(k) for k in TABLE_METRICS)] for name, g in groups.items()]
 
@@ -570,9 +605,11 @@ def report_markdown(result: EvalResult) -> str:
         "Retrieval metrics: answerable questions, top 10 passages. Citation and answer metrics:",
         "answerable questions. Refusal metrics: all questions. Latency in seconds per `ask`.",
         "",
-        "## Overall",
+        "## Test and tune",
         "",
-        *_table(["", *TABLE_METRICS], metrics_rows({"all": mt["overall"]})),
+        "Test: held-out questions nothing was tuned on (evals/split.json); tune: the rest.",
+        "",
+        *_table(["", *TABLE_METRICS], metrics_rows(split_groups(mt))),
         "",
         "## By question type",
         "",
@@ -677,8 +714,9 @@ def report_html(
         f"<p>{html.escape(meta['timestamp'])} · commit {html.escape(str(meta.get('git_commit')))}"
         f" · {mt['overall']['n']} questions · answerer {html.escape(str(meta.get('answerer')))}"
         f" · {meta.get('seconds')} s</p>",
-        "<h2>Overall</h2>",
-        _html_table(["", *TABLE_METRICS], metrics_rows({"all": mt["overall"]})),
+        "<h2>Test and tune</h2>",
+        "<p>Test: held-out questions nothing was tuned on (evals/split.json); tune: the rest.</p>",
+        _html_table(["", *TABLE_METRICS], metrics_rows(split_groups(mt))),
         "<h2>By question type</h2>",
         _html_table(["type", *TABLE_METRICS], metrics_rows(mt["by_type"])),
         "<h2>By language</h2>",

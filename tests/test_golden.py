@@ -181,3 +181,19 @@ def test_heldout_split() -> None:
     assert low <= share <= high, f"held-out English share {share:.1%} outside {low:.0%}-{high:.0%}"
     counts = Counter(q["type"] for q in heldout)
     assert all(counts[t] for t in TYPES), f"held-out split lacks a type: {dict(counts)}"
+
+
+def test_split_is_fixed_and_complete() -> None:
+    """Every golden question is in exactly one part of evals/split.json; at least 40% are in
+    test, which holds every question written for it (n...)."""
+    split = json.loads((ROOT / "evals" / "split.json").read_text(encoding="utf-8"))
+    tune, test = set(split["tune"]), set(split["test"])
+    ids = {q["id"] for q in QUESTIONS}
+    assert not tune & test, f"in both parts: {sorted(tune & test)}"
+    assert ids == tune | test, (
+        f"missing: {sorted(ids - tune - test)}; unknown: {sorted((tune | test) - ids)}"
+    )
+    assert len(test) >= 0.4 * len(ids)
+    assert {i for i in ids if i.startswith("n")} <= test
+    types = {q["type"] for q in QUESTIONS if q["id"] in test}
+    assert types == set(TYPES), f"test lacks types {set(TYPES) - types}"
