@@ -44,36 +44,23 @@ autonomie: autonomy
 soevereiniteit soeverein soevereine: sovereignty sovereign
 afhankelijkheid afhankelijkheden: dependency dependencies dependence
 risico risico's: risk risks
-vakmanschap: proficiency skills expertise
 werkomgeving werkplek: workspace workplace
-ambtenaren ambtenaar: civil servants civil servant
-personeel: staff personnel
 kennis: knowledge
 gegevens: data
-gegevensdeling: data sharing
 delen: share sharing
 kunstmatige intelligentie: artificial intelligence
 ai: ai
-raad: council
 voorzitter: chair chairman
 minister: minister
 staatssecretaris: state secretary
 kabinet: cabinet
-demissionair demissionaire: caretaker
 regering: government
 kamer: house parliament representatives senate
 tweede: second
 brief brieven: letter letters
-lancering gelanceerd lanceerde: launch launched
 gepubliceerd publicatie: published publication
-inleiding: introduction
-vooruitgang: progress
 versnellen versnelling: accelerate acceleration
 investering investeringen: investment investments
-investeringsagenda: investment agenda
-financiering: funding financing
-begroting budget: budget
-tijdlijn: timeline
 volgende: next
 status: status
 verantwoord verantwoorde: responsible
@@ -83,7 +70,6 @@ europa: europe
 wetgeving: legislation
 regels: rules
 veiligheid: security safety
-cyberveiligheid: cybersecurity
 digitale: digital
 digitalisering: digitalisation digitization
 digitaliseringsstrategie: digitalisation strategy
@@ -96,28 +82,18 @@ open: open
 standaarden standaard: standards standard
 architectuur: architecture
 innovatie: innovation
-taalmodel: language model
-opleiding opleidingen: training
 talent: talent
-arbeidsmarkt: labour market
-toezicht: supervision oversight
 transparantie: transparency
 vertrouwen: trust
-mensgericht mensgerichte: human-centred
 proactief proactieve: proactive
 contact: contact
-loket: desk portal
-identiteit: identity
 inloggen: login
-wallet: wallet
 clouddiensten: cloud services
 leveranciers leverancier: suppliers supplier vendors
-inkoop: procurement
 beheer: management
 werken werkt werk werkzaamheden: work works working
 zaken: affairs matters
 informatie: information
-informatievoorziening: information provision
 informatiesamenleving: information society
 commissie commissies: committee committees commission
 organisatie organisaties overheidsorganisatie overheidsorganisaties: organisation organisations
@@ -126,10 +102,8 @@ maatschappelijke maatschappij samenleving: societal society
 technologie technologieën: technology technologies
 communicatietechnologie: communication technology
 overleg overleggen: consultation consultative body meeting deliberation
-bestuurlijk bestuurlijke: administrative governance
 bestuur besturen: administration governance
 sturing regie: steering guidance direction coordination
-coördinatie coördineren: coordination coordinate
 systemen systeem: systems system
 ontwikkelen ontwikkeling ontwikkelingen ontwikkeld: develop development developments developed
 bouwen gebouwd: build built
@@ -174,41 +148,29 @@ vragen vraag: questions question
 leden lid: members member
 voorzitter voorzitterschap: chair chairman chairperson
 griffier: clerk
-ondertekend ondertekende: signed
 geopolitieke geopolitiek: geopolitical
 afhankelijk: dependent
 leverancier: supplier
 migratie migraties: migration migrations
 transitie: transition
 implementatie: implementation
-invoering: introduction implementation
 schaalbaarheid opschalen: scalability scale
 platform platforms: platform platforms
 software: software
 broncode: source code
-vrije: free
 licentie: licence license
 inkopen aanbesteden aanbesteding: procure procurement tender
-markt marktplaats: market marketplace
 bedrijf: company business
 economie: economy
 wetenschap: science
 onderzoek: research study
-kennisdeling: knowledge sharing
-medewerkers: employees staff
 professionals: professionals
-vaardigheden: skills
-werkplek werkplekken: workplace workspace
 capaciteit: capacity
 middelen: resources means
-investeringsagenda: investment agenda
-bekostiging: funding financing
 structureel structurele: structural
 termijn: term period
 jaar jaren: year years
-maand maanden: month months
 week: week
-doelstelling: objective
 ambitie ambities: ambition ambitions
 richting: direction
 besluit besluiten: decision decisions
@@ -217,30 +179,16 @@ aanpakken: tackle address
 versnellen: accelerate speed up
 verbeteren verbetering: improve improvement
 voorkomen: prevent
-beschermen bescherming: protect protection
 privacy: privacy
 wet wetten: law act laws
 regelgeving: regulation regulations
-europees: european
 internationaal internationale: international
-gemeentelijk gemeentelijke: municipal
-provinciaal provinciale: provincial
 interbestuurlijk interbestuurlijke: intergovernmental
 uitvoeringsorganisaties: implementing organisations executive agencies
 beleid: policy
-nieuwsbericht persbericht: news press release
-lanceren: launch
 presenteren gepresenteerd: present presented
-aangekondigd aankondiging: announced announcement
-vernieuwd vernieuwde: renewed updated
-actualisatie: update revision
-herijking herijkt: review revised
 sessie bijeenkomst deskundigenbijeenkomst: session meeting expert meeting
-deskundige deskundigen: expert experts
-spanning spanningen: tension tensions
-kritiek: criticism
 draagvlak: support
-vertegenwoordigers: representatives
 """
 
 
