@@ -148,25 +148,3 @@ def quantity_missing(
         if _NUMBER.search(text) and has_focus:
             return False
     return True
-
-
-TYPE_MARGIN = 0.1
-
-
-def of_the_asked_type(question: str, cands: list[Candidate]) -> list[Candidate]:
-    """For a "when" question, only the sentences that hold a date, if one scores within
-    ``TYPE_MARGIN`` of the best: a sentence without a date does not answer "wanneer".
-
-    >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
-    >>> a = Candidate(0, p, 0, 1, "Zo is het afgesproken.", score=0.95)
-    >>> b = Candidate(0, p, 0, 1, "De brief kwam op 1 november 2024.", score=0.9)
-    >>> [c.text for c in of_the_asked_type("Wanneer kwam de brief?", [a, b])]
-    ['De brief kwam op 1 november 2024.']
-    >>> len(of_the_asked_type("Wat is afgesproken?", [a, b]))
-    2
-    """
-    if not cands or not asks_date(question):
-        return cands
-    best = max(c.score for c in cands)
-    dated = [c for c in cands if c.score >= best - TYPE_MARGIN and has_date(c.text)]
-    return dated or cands

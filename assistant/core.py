@@ -19,6 +19,7 @@ from typing import Any
 
 from assistant.answerer import Answerer, Extractive
 from assistant.extractive import AnswerRequest, ExtractiveAnswerer, pieces
+from assistant.features import FeatureSet
 from assistant.mentions import DocumentMentions
 from assistant.messages import frame
 from assistant.retrieve import HybridRetriever, Message, passage_of
@@ -80,6 +81,7 @@ class Assistant:
                 max_sentences=settings.max_answer_sentences,
                 refusal_threshold=settings.refusal_threshold,
                 vector_lookup=self.reader.cached_vectors,
+                model_path=str(settings.answer_model) if settings.answer_model else None,
             )
         )
         self._answerer = answerer
@@ -179,14 +181,35 @@ class Assistant:
             yield from pieces(early.text)
             yield early
             return
+        request = self._request(q, language, history, Filters.coerce(filters), k)
+        for part in self.answerer.stream(request):
+            if isinstance(part, Answer):
+                part.seconds = round(time.perf_counter() - started, 4)
+            yield part
+
+    def _request(
+        self,
+        q: str,
+        language: str,
+        history: list[Message],
+        f: Filters | None,
+        k: int | None,
+        exclude_sources: Sequence[str] = (),
+    ) -> AnswerRequest:
+        """Retrieve for a cleaned question and bundle what an answerer needs."""
         self.reader.refresh()
         snapshot = self.reader.snapshot  # sections and mentions from the same generation
-        f = Filters.coerce(filters)
         qvec = self.retriever.query_vector(q, history)
+        k = k or self.settings.k
+        excluded = set(exclude_sources)
+        # Without some documents: retrieve more, drop theirs, keep the best k of the rest.
+        fetch = k + 4 * k * bool(excluded)
         passages = self._guard(
-            lambda: self.retriever.retrieve(q, k or self.settings.k, history, f, query_vector=qvec)
+            lambda: self.retriever.retrieve(q, fetch, history, f, query_vector=qvec)
         )
-        request = AnswerRequest(
+        passages = [p for p in passages if p.source_id not in excluded][:k]
+        named = self._mentions(snapshot)(q)
+        return AnswerRequest(
             q,
             language,
             passages,
@@ -195,12 +218,27 @@ class Assistant:
             history or None,
             f,
             section=lambda p: [passage_of(r) for r in snapshot.section(p.chunk_id)],
-            named_documents=self._mentions(snapshot)(q),
+            named_documents={d: s for d, s in named.items() if d not in excluded},
         )
-        for part in self.answerer.stream(request):
-            if isinstance(part, Answer):
-                part.seconds = round(time.perf_counter() - started, 4)
-            yield part
+
+    def features(
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        *,
+        exclude_sources: Sequence[str] = (),
+    ) -> FeatureSet:
+        """The extractive answerer's candidate sentences for a question and their features,
+        without the answer model: what ``nds-assistant eval fit`` learns from.
+
+        ``exclude_sources``: answer as if these documents were not in the index (a question
+        whose answer is in them becomes one the sources do not answer).
+        """
+        history = validate_history(history)
+        q = clean_question(question)
+        language = detect_language(q, default=self.settings.chat_language)
+        request = self._request(q, language, history, None, None, exclude_sources)
+        return self.extractive.inner.featurize(request)
 
     def _mentions(self, snapshot: Snapshot) -> DocumentMentions:
         """The document-mention matcher of this snapshot's documents (built once per ingest)."""

@@ -20,38 +20,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answer_types import (
-    asks_date,
-    date_missing,
-    has_date,
-    of_the_asked_type,
-    quantity_missing,
-)
+from assistant.answer_model import AnswerModel, load_model
+from assistant.features import FeatureSet, featurize
 from assistant.lists import list_answer
 from assistant.messages import frame
-from assistant.sentences import (
-    Candidate,
-    display,
-    informative,
-    language_of,
-    question_terms,
-    stems,
-    term_share,
-)
+from assistant.sentences import Candidate, display, informative, language_of, line_kind
 from assistant.types import Answer, Citation, Filters, Passage
 from assistant.verify import looks_like_instruction
 from index.chunk import sentence_spans
 from index.embed import Embedder
-from index.language import detect_language
-from index.lexical import LexicalIndex, translated_query_tokens
-
-
-@dataclass
-class Evidence:
-    """How well the retrieved passages cover the question (used for the refusal decision)."""
-
-    best_cosine: float
-    coverage: float
+from index.lexical import LexicalIndex
 
 
 class SentenceVectors:
@@ -85,6 +63,9 @@ class SentenceVectors:
 
 
 class ExtractiveAnswerer:
+    """Quotes the sentences the answer model rates best; refuses when it rates the sources
+    unlikely to answer (:mod:`assistant.answer_model`)."""
+
     name = "extractive"
 
     def __init__(
@@ -92,156 +73,115 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         *,
         max_sentences: int = 4,
-        refusal_threshold: float = 0.5,
-        embed_candidates: int = 60,
+        refusal_threshold: float | None = None,
         vector_lookup: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None,
+        model_path: str | None = None,
     ) -> None:
         self.vectors = SentenceVectors(embedder, lookup=vector_lookup)
         self.max_sentences = max_sentences
-        self.refusal_threshold = refusal_threshold
-        self.embed_candidates = embed_candidates
+        self._refusal_threshold = refusal_threshold
+        self.model_path = model_path
+
+    @property
+    def model(self) -> AnswerModel:
+        return load_model(self.model_path)
+
+    @property
+    def refusal_threshold(self) -> float:
+        """The setting when given, else the threshold fitted with the model."""
+        if self._refusal_threshold is not None:
+            return self._refusal_threshold
+        return self.model.refusal_threshold
 
     # -- candidates --------------------------------------------------------------------------
     def candidates(self, passages: Sequence[Passage], limit: int = 6) -> list[Candidate]:
+        """The quotable sentences of the best ``limit`` passages: prose only, never a heading,
+        a link, an agenda line, a letter's header field or an instruction to the model."""
         out = []
         for rank, p in enumerate(passages[:limit]):
             for s, e, heading in sentence_spans(p.text):
                 text = p.text[s:e]
                 if heading or not informative(text) or looks_like_instruction(text):
                     continue
+                if line_kind(text) != "prose":
+                    continue
                 out.append(Candidate(rank, p, s, e, text))
         return out
 
-    def score(
-        self,
-        question: str,
-        qvec: np.ndarray,
-        language: str,
-        cands: list[Candidate],
-        lexical: LexicalIndex,
-        context: str = "",
-        said: str = "",
-        named: dict[str, float] | None = None,
-    ) -> Evidence:
-        """Score candidates in place; ``context`` is the conversation a follow-up points
-        back to, whose words count at half weight ("En wanneer was dat?" after "Haven+").
-        ``said`` is the previous answer: a follow-up asks for something new, so a sentence
-        that repeats it scores lower ("Bij welke gemeente is Haven+ ontstaan?" should not
-        get the definition of Haven+ again). ``named`` are the documents the question names
-        (:mod:`assistant.mentions`), with their strength: their sentences score higher."""
-        named = named or {}
-        terms = {
-            **{t: 0.0 for t in question_terms(question, "nl")},
-            **{t: 0.0 for t in question_terms(question, "en")},
-        }
-        idf = lexical.idf(list(terms))
-        # The question's words in the other language (glossary) count too, at half weight,
-        # so an English sentence can earn overlap with a Dutch question.
-        foreign = [t for t in translated_query_tokens(question) if t not in idf]
-        idf.update({t: 0.5 * w for t, w in lexical.idf(foreign).items()})
-        if context:
-            ctx = [t for t in question_terms(context, detect_language(context)) if t not in idf]
-            idf.update({t: 0.5 * w for t, w in lexical.idf(ctx).items()})
-        total = sum(idf.values()) or 1.0
-        words = [stems(c.text) for c in cands]  # tokenised once, used again for novelty
-        for c, own in zip(cands, words, strict=True):
-            c.lexical = sum(w for t, w in idf.items() if t in own) / total
-        pre = sorted(cands, key=lambda c: -(c.lexical + 0.15 / (1 + c.passage_rank)))
-        chosen = pre[: self.embed_candidates]
-        if chosen:
-            vecs = self.vectors.get([c.text for c in chosen])
-            for c, cos in zip(chosen, vecs @ qvec, strict=True):
-                c.cosine = float(cos)
-        offsets = language_offsets(chosen)
-        wants_date = asks_date(question)
-        said_stems = stems(said) if said else set()
-        for c, own in zip(cands, words, strict=True):
-            base = c.cosine - offsets.get(language_of(c), 0.0) if c.cosine else 0.0
-            # Short answers read better: long candidates pay a little per 300 characters.
-            length_penalty = 0.01 * max(0.0, len(c.text) / 300 - 1)
-            c.score = base + 0.25 * c.lexical + 0.02 / (1 + c.passage_rank) - length_penalty
-            if wants_date and has_date(c.text):  # the answer to "wanneer" holds a date
-                c.score += 0.03
-            if said_stems:
-                c.score -= NOVELTY * len(own & said_stems) / max(len(own), 1)
-            c.score += MENTION_BONUS * named.get(c.passage.source_id, 0.0)
-        # Language-fair, like the sentence scores: an English answer to a Dutch question is
-        # not weaker evidence because the embedder favours same-language pairs.
-        best_cos = max(
-            (c.cosine - offsets.get(language_of(c), 0.0) for c in cands if c.cosine), default=0.0
+    def featurize(self, req: AnswerRequest) -> FeatureSet:
+        """The candidates of a request and their features (the model is not needed)."""
+        from assistant.retrieve import depends_on_history, history_text
+
+        cands = self.candidates(req.passages)
+        context = history_text(req.history) if depends_on_history(req.question) else ""
+        answers = [
+            str(m.get("content", "")) for m in req.history or [] if m.get("role") == "assistant"
+        ]
+        vecs = self.vectors.get([c.text for c in cands])
+        cosines = vecs @ req.query_vector if cands else np.zeros(0)
+        return featurize(
+            req.question,
+            req.language,
+            cands,
+            cosines,
+            req.lexical,
+            context=context,
+            said=answers[-1] if answers else "",
+            named=req.named_documents,
         )
-        # Coverage: the idf-weighted share of the question's words that the candidate
-        # passages hold, in either language (a word or its glossary translation).
-        top_text = " ".join(p.text for p in {c.passage.chunk_id: c.passage for c in cands}.values())
-        return Evidence(best_cos, term_share(question, lexical)(top_text))
 
-    def evidence_score(self, ev: Evidence) -> float:
-        """One number in 0..1: how sure we are that the passages hold the answer.
-
-        Weights and the cosine range were chosen on the golden set (see docs/refusal.md):
-        cosine carries most of the signal, word coverage (in either language) the rest.
-        """
-        from assistant.verify import rescale_cosine
-
-        return 0.7 * rescale_cosine(ev.best_cosine, 0.82, 0.95) + 0.3 * ev.coverage
+    def judge(self, req: AnswerRequest, fs: FeatureSet) -> tuple[np.ndarray, float]:
+        """Each candidate's probability of holding the answer (their ``score`` becomes the
+        model's logit) and the probability that the sources answer the question."""
+        model = self.model
+        if not fs.candidates:
+            return np.zeros(0), 0.0
+        logits = model.sentence.logit(fs.sentence)
+        row = fs.question_row(logits)
+        answerable = float(model.answerable.prob(row)[0])
+        return 1.0 / (1.0 + np.exp(-logits)), answerable
 
     # -- composing ---------------------------------------------------------------------------
-    def select(self, cands: list[Candidate]) -> list[Candidate]:
-        ranked = sorted(cands, key=lambda c: -c.score)
-        if not ranked:
-            return []
-        best = ranked[0].score
+    def select(
+        self, cands: list[Candidate], probs: Sequence[float] | np.ndarray
+    ) -> list[Candidate]:
+        """The best sentence, and the others whose probability clears the model's quote bar
+        (at most ``max_sentences``). A near-copy of a quoted sentence in another document is
+        the same statement: it is cited with it (corroboration), whatever its own score."""
+        order = sorted(range(len(cands)), key=lambda i: -cands[i].score)
+        bar = self.model.quote_bar
         picked: list[Candidate] = []
-        for c in ranked:
-            if len(picked) >= self.max_sentences or c.score < best - 0.06:
-                break
-            words = set(c.text.lower().split())
-            twin = next(
-                (
-                    p
-                    for p in picked
-                    if len(words & set(p.text.lower().split())) / max(len(words), 1) > 0.6
-                ),
-                None,
-            )
-            if twin is None:
+        for n, i in enumerate(order):
+            c = cands[i]
+            twin = next((p for p in picked if _overlap(c, p) > 0.6), None)
+            if twin is not None:
+                if c.passage.source_id not in {x.passage.source_id for x in [twin, *twin.also]}:
+                    twin.also.append(c)  # the same statement in another document: cite it too
+            elif len(picked) < self.max_sentences and (n == 0 or probs[i] >= bar):
                 picked.append(c)
-            elif c.passage.source_id not in {x.passage.source_id for x in [twin, *twin.also]}:
-                twin.also.append(c)  # the same statement in another document: cite it too
+        for c in cands:  # copies that scored below the bar
+            for p in picked:
+                sources = {x.passage.source_id for x in [p, *p.also]}
+                if c.passage.source_id not in sources and _overlap(c, p) >= 0.8:
+                    p.also.append(c)
         # Read in source order: by passage, then position.
         return sorted(picked, key=lambda c: (c.passage_rank, c.start))
 
 
-def language_offsets(cands: Sequence[Candidate], min_group: int = 4) -> dict[str, float]:
-    """How much lower the question's cosine runs with each language's sentences.
-
-    A multilingual embedder scores a Dutch question higher against any Dutch sentence than
-    against its English translation. Most candidates are not the answer, so the mean cosine
-    per language estimates that bias; subtracting it (relative to the best-scoring language)
-    lets an English answer compete with Dutch near-misses. Small groups get no offset.
-
-    >>> p = lambda lang: Passage("d", "d:0", "x", 1.0, {"language": lang})
-    >>> cs = [Candidate(0, p("nl"), 0, 1, "x", cosine=v) for v in (.88, .86, .84, .86)]
-    >>> cs += [Candidate(0, p("en"), 0, 1, "x", cosine=v) for v in (.80, .78, .76, .78)]
-    >>> {k: round(v, 3) for k, v in language_offsets(cs).items()}
-    {'nl': 0.0, 'en': -0.08}
-    """
-    groups: dict[str, list[float]] = {}
-    for c in cands:
-        if c.cosine:
-            groups.setdefault(language_of(c), []).append(c.cosine)
-    means = {lang: float(np.mean(v)) for lang, v in groups.items() if len(v) >= min_group}
-    if len(means) < 2:
-        return {}
-    top = max(means.values())
-    return {lang: m - top for lang, m in means.items()}
+def _overlap(a: Candidate, b: Candidate) -> float:
+    """Share of ``a``'s words that ``b`` has too."""
+    words = set(a.text.lower().split())
+    return len(words & set(b.text.lower().split())) / max(len(words), 1)
 
 
 def compose(
-    picked: Sequence[Candidate], language: str, as_list: bool, passages_language: str
+    picked: Sequence[Candidate], language: str, as_list: bool
 ) -> tuple[str, list[Citation]]:
     """Answer text with a ``[n]`` marker per quoted sentence (more when other documents say
-    the same), and the citations."""
+    the same), and the citations. "De bronnen (in het Engels) zeggen:" comes first only when
+    every quote is in the other language."""
+    langs = {language_of(c) for c in picked}
+    foreign = bool(langs) and language not in langs
     citations: list[Citation] = []
     parts: list[str] = []
     for c in picked:
@@ -251,11 +191,11 @@ def compose(
             markers.append(f"[{len(citations)}]")
         parts.append(f"{display(c.text)} {''.join(markers)}")
     if as_list:
-        intro = "list_intro" if passages_language == language else "other_language_list"
+        intro = "other_language_list" if foreign else "list_intro"
         body = frame(language, intro) + "\n" + "\n".join(f"- {p}" for p in parts)
     else:
         body = " ".join(parts)
-        if passages_language != language:
+        if foreign:
             body = frame(language, "other_language") + " " + body
     return body, citations
 
@@ -298,6 +238,7 @@ class AnswerRequest:
         answerer: str,
         refused: bool = False,
         passages: Sequence[Passage] | None = None,
+        confidence: float | None = None,
     ) -> Answer:
         """The :class:`Answer` to this request (``passages``: what it was drawn from, by
         default the retrieved ones)."""
@@ -309,50 +250,24 @@ class AnswerRequest:
             language=self.language,
             answerer=answerer,
             passages=list(self.passages if passages is None else passages),
+            confidence=confidence,
         )
 
 
-def _answer(req: AnswerRequest, text: str, refused: bool, cites: list[Citation]) -> Answer:
-    return req.answer(text, cites, answerer="extractive", refused=refused)
-
-
-# A sentence of a document the question names ("volgens de Startbrief") gains this much
-# (times the strength of the mention). Measured on the golden set: 0.04 changes little, 0.06
-# raises citation precision most without losing an answer, 0.08 and up lose answers.
-MENTION_BONUS = 0.06
-# A follow-up's sentence loses this times the share of its words the previous answer said.
-NOVELTY = 0.1
-
-
 def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answer:
-    """Pick, check and compose; refuse when the evidence does not cover the question."""
-    cands = answerer.candidates(req.passages)
-    from assistant.retrieve import depends_on_history, history_text
-
-    context = history_text(req.history) if depends_on_history(req.question) else ""
-    answers = [str(m.get("content", "")) for m in req.history or [] if m.get("role") == "assistant"]
-    said = answers[-1] if answers else ""
-    ev = answerer.score(
-        req.question,
-        req.query_vector,
-        req.language,
-        cands,
-        req.lexical,
-        context,
-        said,
-        req.named_documents,
-    )
-    if (
-        not cands
-        or answerer.evidence_score(ev) < answerer.refusal_threshold
-        or quantity_missing(req.question, cands, req.lexical)
-        or date_missing(req.question, cands)
-    ):
-        return _answer(req, refusal_text(req.language, req.passages), True, [])
-    picked = answerer.select(of_the_asked_type(req.question, cands))
+    """Pick, check and compose; refuse when the model rates the sources unlikely to answer."""
+    fs = answerer.featurize(req)
+    probs, answerable = answerer.judge(req, fs)
+    cands = fs.candidates
+    if not cands or answerable < answerer.refusal_threshold:
+        return req.answer(
+            refusal_text(req.language, req.passages),
+            [],
+            answerer="extractive",
+            refused=True,
+            confidence=answerable,
+        )
     items = list_answer(req.question, cands, req.passages, req.section, req.lexical)
-    chosen = items or picked
-    langs = [language_of(c) for c in chosen]
-    passages_language = max(set(langs), key=langs.count)
-    text, cites = compose(chosen, req.language, items is not None, passages_language)
-    return _answer(req, text, False, cites)
+    chosen = items or answerer.select(cands, probs)
+    text, cites = compose(chosen, req.language, items is not None)
+    return req.answer(text, cites, answerer="extractive", confidence=answerable)

@@ -93,6 +93,67 @@ def informative(sentence: str) -> bool:
     return len(words) >= 4 and not is_question and "externe link" not in sentence
 
 
+# Labels of a letter's header block and of page metadata, in Dutch and English: a line that
+# starts with one of them is a field ("Datum 11 juni 2025", "Onderwerp: Startbrief"), not prose.
+# An event's own details ("Locatie: ...", "Aanvang: 18.00 uur") are content and stay quotable.
+_FIELD_LABELS = (
+    "aan|van|datum|onderwerp|betreft|kenmerk|ons kenmerk|uw kenmerk|uw brief|bijlage|bijlagen|"
+    "contactpersoon|contact|telefoon|tel|e-mail|email|postbus|retouradres|bezoekadres|"
+    "postadres|internet|www|agendapunt|griffier|"
+    "kamerstuk|vergaderjaar|nr|nummer|status|auteur|versie|gepubliceerd|bijgewerkt|"
+    "leestijd|tags|categorie|"
+    "to|from|date|subject|re|reference|attachment|attachments|phone|published|updated|"
+    "author|version|reading time|category"
+)
+_FIELD = re.compile(rf"^(?:{_FIELD_LABELS})\b\s*[:.]?\s", re.IGNORECASE)
+# "10.00 uur", "14:30 - 15:00", "10.00-11.30 Opening": a programme or agenda line.
+_TIME = re.compile(r"^\d{1,2}[.:]\d{2}\b")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def line_kind(sentence: str) -> str:
+    """What a candidate line is: ``"prose"``, or the kind of line that is never an answer:
+    ``"url"`` (mostly a link), ``"agenda"`` (starts with a clock time), ``"field"`` (a
+    letter's header or page metadata: "Datum ...", "Onderwerp: ...", "Kenmerk ..."),
+    ``"fragment"`` (no verb-bearing sentence: short, no final punctuation, mostly capitals
+    or digits).
+
+    >>> line_kind("https://vng.nl/nieuws/nds-financiering")
+    'url'
+    >>> line_kind("10.00 uur Digitalisering, gesprek met de staatssecretaris")
+    'agenda'
+    >>> line_kind("Datum 11 juni 2025")
+    'field'
+    >>> line_kind("Onderwerp: Nederlandse Digitaliseringsstrategie")
+    'field'
+    >>> line_kind("Kamerstuk 26 643, nr. 1231")
+    'field'
+    >>> line_kind("De NDS heeft zes prioriteiten.")
+    'prose'
+    >>> line_kind("Van belang is dat gemeenten meedoen.")
+    'prose'
+    """
+    text = display(sentence)
+    rest = _URL.sub(" ", text)
+    if _URL.search(text) and len(re.findall(r"[^\W\d_]{3,}", rest)) < 4:
+        return "url"
+    if _TIME.match(text):
+        return "agenda"
+    words = re.findall(r"[^\W_]+", text)
+    field = _FIELD.match(text)
+    # A sentence that happens to start with "Van" or "Aan" is prose: a field has a colon
+    # after its label, or no final full stop.
+    if field and len(words) <= 15 and (":" in field.group(0) or not re.search(r"[.!?]$", text)):
+        return "field"
+    letters = [w for w in words if not w.isdigit()]
+    if not re.search(r"[.!?:;)\"”’]$", text) and len(letters) < 6:
+        digits = sum(ch.isdigit() for ch in text)
+        capitals = sum(w[:1].isupper() for w in letters)
+        if digits >= 4 or capitals >= max(1, len(letters) - 1):
+            return "fragment"
+    return "prose"
+
+
 def display(text: str) -> str:
     """Source text as shown in an answer: Markdown emphasis and link targets dropped, one line.
 

@@ -79,6 +79,8 @@ class Answer:
     answerer: str = "extractive"
     passages: list[Passage] = field(default_factory=list)  # what retrieval returned
     seconds: float = 0.0
+    # The answer model's probability that the sources answer the question (None: not rated).
+    confidence: float | None = None
 
     def to_dict(self, *, with_passages: bool = False) -> dict[str, Any]:
         data = asdict(self)

@@ -42,6 +42,11 @@ def _run_parser() -> argparse.ArgumentParser:
         help="exit 1 when a metric misses the floor (default file: evals/floor.json)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--split",
+        choices=("tune", "test"),
+        help="only one part of evals/split.json (develop on tune; read test for whole methods)",
+    )
     return p
 
 
@@ -152,6 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             baselines=args.baselines,
             compare_to=args.compare_to,
             judge=args.judge,
+            only_split=args.split,
         )
     except NDSError as exc:
         print(f"error: {exc}", file=sys.stderr)

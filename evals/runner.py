@@ -209,6 +209,8 @@ def score_question(
         "evidence": evidence,
         "answer": answer.text,
         "refused": refused,
+        # The answer model's P(the sources answer the question), for the calibration plot.
+        "confidence": getattr(answer, "confidence", None),
         "citations": [{k: v for k, v in c.items() if k != "passage"} for c in citations],
         "retrieved": retrieved,
         "latency": round(latency, 4),
@@ -348,18 +350,22 @@ def run_eval(
     compare_to: str | Path | None = None,
     judge: bool = False,
     on_question: Callable[[dict[str, Any]], None] | None = None,
+    only_split: str | None = None,
 ) -> EvalResult:
     """Ask every golden question, score it, aggregate; write the reports when ``out_dir`` is set.
 
     Follow-ups are asked with their ``history``. Retrieval metrics use the top
     :data:`RETRIEVAL_K` passages: ``answer.passages`` when the answer carries that many,
-    else a separate ``retrieve(k=10)`` call with the same history.
+    else a separate ``retrieve(k=10)`` call with the same history. ``only_split``: only the
+    questions of that part of ``evals/split.json`` (``"tune"`` while developing).
     """
     from tqdm import tqdm
 
     started = time.perf_counter()
     golden = load_golden(golden_path)
     split = load_split()
+    if only_split:
+        golden = [q for q in golden if split.get(q["id"]) == only_split]
     if limit is not None:
         golden = golden[: max(0, limit)]
     bot = assistant or make_assistant(settings, answerer)
@@ -629,6 +635,34 @@ def report_markdown(result: EvalResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def reliability(records: Sequence[dict[str, Any]], bins: int = 5) -> list[dict[str, float | int]]:
+    """Calibration of the refusal probability: per bin of predicted P(answerable), the mean
+    prediction, the share of questions that really are answerable, and how many there are.
+
+    >>> rs = [{"confidence": p, "answerable": a} for p, a in [(0.1, False), (0.9, True)]]
+    >>> [(b["predicted"], b["observed"], b["n"]) for b in reliability(rs, bins=2)]
+    [(0.1, 0.0, 1), (0.9, 1.0, 1)]
+    """
+    out = []
+    scored = [r for r in records if r.get("confidence") is not None]
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = [
+            r
+            for r in scored
+            if lo <= r["confidence"] < hi or (b == bins - 1 and r["confidence"] == 1.0)
+        ]
+        if inside:
+            out.append(
+                {
+                    "predicted": sum(r["confidence"] for r in inside) / len(inside),
+                    "observed": sum(bool(r["answerable"]) for r in inside) / len(inside),
+                    "n": len(inside),
+                }
+            )
+    return out
+
+
 def _png(fig: Any) -> str:
     import base64
     import io
@@ -668,6 +702,36 @@ def plots(result: EvalResult, previous: dict[str, Any] | None = None) -> dict[st
     ax.set_ylabel("questions")
     ax.set_title("Latency")
     out["Latency histogram"] = _png(fig)
+
+    test = [r for r in result.questions if r.get("split") == "test"] or result.questions
+    bins = reliability(test)
+    if bins:
+        fig, ax = plt.subplots(figsize=(5, 4.5))
+        ax.plot([0, 1], [0, 1], "--", color="#999", label="perfectly calibrated")
+        ax.plot(
+            [b["predicted"] for b in bins],
+            [b["observed"] for b in bins],
+            "o-",
+            label="answer model",
+        )
+        for b in bins:
+            ax.annotate(
+                f"n={b['n']}",
+                (b["predicted"], b["observed"]),
+                fontsize=8,
+                textcoords="offset points",
+                xytext=(4, -10),
+            )
+        ax.set_xlabel("predicted P(the sources answer the question)")
+        ax.set_ylabel("share of questions that are answerable")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(
+            "Refusal probability: reliability on "
+            + ("test" if test is not result.questions else "all")
+        )
+        ax.legend(fontsize=8, loc="upper left")
+        out["Calibration of the refusal probability"] = _png(fig)
 
     if previous is not None:
         names = [n for n, _ in MAIN_METRICS if not n.startswith("latency")]

@@ -258,6 +258,16 @@ class LexicalIndex:
             if float(s) > 0
         ]
 
+    def known(self, tokens: Sequence[str]) -> set[str]:
+        """The tokens that occur in at least one indexed chunk."""
+        if not self.ids:
+            return set()
+        vocab = self.retriever.vocab_dict
+        indptr = self.retriever.scores["indptr"]
+        return {
+            t for t in tokens if (tid := vocab.get(t)) is not None and indptr[tid + 1] > indptr[tid]
+        }
+
     def idf(self, tokens: Sequence[str]) -> dict[str, float]:
         """Inverse document frequency of each token (unknown tokens get the maximum)."""
         n = max(len(self.ids), 1)

@@ -75,8 +75,15 @@ class Settings(BaseSettings):
     answerer: AnswererName = "extractive"
     max_answer_sentences: int = Field(4, ge=1, le=20)
     support_threshold: float = Field(0.5, ge=0, le=1, description="Min citation support score.")
-    refusal_threshold: float = Field(
-        0.24, ge=0, le=1, description="Min evidence score to answer (docs/refusal.md)."
+    refusal_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Min probability that the sources answer, to answer rather than refuse "
+        "(default: the threshold fitted with the answer model; docs/refusal.md).",
+    )
+    answer_model: Path | None = Field(
+        None, description="Answer model file (default: the one in the package)."
     )
     llm_base_url: str | None = None
     llm_model: str = "local-model"

@@ -21,6 +21,7 @@ import assistant.sentences
 import index.chunk
 from assistant import Assistant
 from assistant.extractive import SentenceVectors
+from assistant.features import SENTENCE_FEATURES
 from assistant.types import Passage
 from index.ingest import ingest
 from index.settings import Settings
@@ -182,26 +183,28 @@ def test_the_same_sentence_in_several_documents_is_quoted_once_and_cited_for_eac
         assert f"[{i}]" in answer.text and c.quote in c.passage
 
 
-def test_a_follow_up_is_not_answered_with_what_was_just_said(mixed_corpus: Settings) -> None:
-    """A sentence the previous answer already quoted loses NOVELTY (times the share of its
-    words that were said); the page's other sentence keeps its score."""
+def test_a_follow_up_sentence_the_previous_answer_said_is_marked(mixed_corpus: Settings) -> None:
+    """The ``said`` feature is the share of a sentence's words the previous answer said: 1.0
+    for the sentence it quoted, 0 without a previous answer, lower for the page's other one."""
     bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
     question = "En wat nog meer over civil servants?"
     said = "We will establish a personnel strategy for digitalisation."
-    passages = bot.retrieve(question, k=8)
-    inner = bot.extractive.inner
-    lexical = bot.reader.snapshot.lexical
-    qvec = bot.retriever.query_vector(question, None)
+    col = SENTENCE_FEATURES.index("said")
 
-    def scores(previous: str) -> dict[str, float]:
-        cands = inner.candidates(passages)
-        inner.score(question, qvec, "nl", cands, lexical, said=previous)
-        return {c.text: c.score for c in cands}
+    def feature(previous: str | None) -> dict[str, float]:
+        history = None
+        if previous:
+            history = [
+                {"role": "user", "content": "Wat gebeurt er met ambtenaren?"},
+                {"role": "assistant", "content": previous},
+            ]
+        fs = bot.features(question, history)
+        return {c.text: float(fs.sentence[i, col]) for i, c in enumerate(fs.candidates)}
 
-    before, after = scores(""), scores(said + " [1]")
-    other = next(t for t in before if t.startswith("Civil servants get the right"))
-    assert after[said] == pytest.approx(before[said] - assistant.extractive.NOVELTY)
-    assert after[other] == pytest.approx(before[other])
+    before, after = feature(None), feature(said + " [1]")
+    other = next(t for t in after if t.startswith("Civil servants get the right"))
+    assert before[said] == 0.0 and after[said] == pytest.approx(1.0)
+    assert after[other] < 0.5
 
 
 def test_a_page_in_a_third_language_is_still_found_by_its_words(tmp_path: Path) -> None:
@@ -230,63 +233,54 @@ def test_a_page_in_a_third_language_is_still_found_by_its_words(tmp_path: Path) 
 def test_an_english_sentence_earns_overlap_through_the_translated_question(
     mixed_corpus: Settings,
 ) -> None:
-    """'personeel' is not in the English page; its glossary translation 'personnel' is."""
+    """'digitalisering' is not in the English page; its glossary translation is."""
     bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
-    question = "Wat gebeurt er met het personeel?"
-    passages = bot.retrieve(question, k=8)
-    inner = bot.extractive.inner
-    cands = inner.candidates(passages)
-    qvec = bot.retriever.query_vector(question, None)
-    inner.score(question, qvec, "nl", cands, bot.reader.snapshot.lexical)
-    english = next(c for c in cands if c.text.startswith("We will establish a personnel"))
+    fs = bot.features("Wat gebeurt er met de digitalisering?")
+    english = next(c for c in fs.candidates if c.text.startswith("We will establish"))
     assert english.lexical > 0
 
 
 def test_evidence_cosine_is_language_fair() -> None:
     """Four Dutch sentences at 0.86-0.88 and four English at 0.78-0.83: English runs 0.07 lower
     on average, so its best (0.83) counts as 0.90, above the best Dutch one (0.88)."""
-    from assistant.extractive import Candidate, ExtractiveAnswerer
+    from assistant.features import featurize
+    from assistant.sentences import Candidate
     from index.lexical import LexicalIndex
 
     cosines = {"nl": [0.88, 0.87, 0.86, 0.87], "en": [0.83, 0.79, 0.78, 0.80]}
-    cands, vectors = [], {}
-    for lang, values in cosines.items():
-        for i, cos in enumerate(values):
+    cands, values = [], []
+    for lang, vals in cosines.items():
+        for i, cos in enumerate(vals):
             text = f"Zin {lang} nummer {i} met genoeg woorden erin."
-            vec = np.zeros(64, dtype=np.float32)
-            vec[0], vec[1 + len(vectors)] = cos, (1 - cos**2) ** 0.5
-            vectors[text] = vec
             passage = Passage(lang, f"{lang}:{i}", text, 1.0, {"language": lang})
             cands.append(Candidate(0, passage, 0, len(text), text))
-    answerer = ExtractiveAnswerer(FakeEmbedder(), vector_lookup=lambda ts: vectors)
-    qvec = np.zeros(64, dtype=np.float32)
-    qvec[0] = 1.0
-    lexical = LexicalIndex.build([c.passage.chunk_id for c in cands], list(vectors), ["nl"] * 8)
-    evidence = answerer.score("Welke zin?", qvec, "nl", cands, lexical)
+            values.append(cos)
+    lexical = LexicalIndex.build(
+        [c.passage.chunk_id for c in cands], [c.text for c in cands], ["nl"] * 8
+    )
+    fs = featurize("Welke zin?", "nl", cands, np.array(values), lexical)
     en_offset = np.mean(cosines["en"]) - np.mean(cosines["nl"])
-    assert evidence.best_cosine == pytest.approx(0.83 - en_offset, abs=1e-6)
-    assert evidence.best_cosine > 0.88
+    assert fs.question["best_cosine"] == pytest.approx(0.83 - en_offset, abs=1e-6)
+    assert fs.question["best_cosine"] > 0.88
+    col = SENTENCE_FEATURES.index("cosine")
+    assert fs.sentence[4, col] == pytest.approx(0.83 - en_offset, abs=1e-6)
 
 
 def test_evidence_coverage_counts_translated_words(mixed_corpus: Settings) -> None:
     """An English question about a Dutch page: its words are covered by their glossary
     translations ("municipalities" by "gemeenten"), so coverage is not zero just because the
     passages are in the other language (it was, and such questions were refused)."""
+    from assistant.features import featurize
+
     bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
     inner = bot.extractive.inner
     lexical = bot.reader.snapshot.lexical
     question = "What is the priority of municipalities?"
     dutch = [p for p in bot.retrieve(question, k=8) if p.source_id.startswith("vng")]
     cands = inner.candidates(dutch)
-    evidence = inner.score(
-        question, bot.retriever.query_vector(question, None), "en", cands, lexical
+    zeros = np.zeros(len(cands))
+    assert featurize(question, "en", cands, zeros, lexical).question["coverage"] == pytest.approx(
+        1.0
     )
-    assert evidence.coverage == pytest.approx(1.0)
-    unrelated = inner.score(
-        "What about quantum encryption?",
-        bot.retriever.query_vector("x", None),
-        "en",
-        cands,
-        lexical,
-    )
-    assert unrelated.coverage == 0.0
+    unrelated = featurize("What about quantum encryption?", "en", cands, zeros, lexical)
+    assert unrelated.question["coverage"] == 0.0

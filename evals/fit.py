@@ -1,0 +1,273 @@
+"""``nds-assistant eval fit``: fit the answer model on the tune split, cross-validated by question.
+
+The extractive answerer rates each candidate sentence and each question with two logistic
+regressions over named features (:mod:`assistant.features`); this module fits them and
+chooses their two thresholds, using only the **tune** questions of ``evals/split.json``:
+
+1. For every tune question, ``Assistant.features`` gives the candidates and their features.
+   A candidate is labelled positive when it holds (most of) an evidence quote.
+2. Near-miss negatives for refusal: each answerable tune question is asked again as if the
+   documents holding its evidence were not indexed (``exclude_sources``). The question is on
+   topic and shares words with the passages, but the sources no longer answer it. With ~10
+   unanswerable tune questions, these give the refusal model something to learn from.
+3. Five folds grouped by question: the sentence model is fitted on four and scores the
+   fifth, so the question-level features (the best sentence's score) are out-of-fold, as
+   they will be on a new question. The refusal model is cross-validated on those.
+4. ``refusal_threshold``: the highest threshold whose out-of-fold false-refusal rate on the
+   answerable tune questions is at most 5%. ``quote_bar``: the probability a further sentence
+   needs to be quoted, maximising out-of-fold citation precision + evidence cited.
+5. Both models are refitted on all tune questions and written with the data hash, the
+   features and the CV scores. Nothing here reads a test question.
+
+>>> holds_quote("De NDS heeft zes prioriteiten.", "De NDS heeft zes prioriteiten")
+True
+>>> holds_quote("De NDS is een strategie van het Rijk.", "zes prioriteiten voor één overheid")
+False
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant.answer_model import MODEL_PATH, AnswerModel, Logistic
+from assistant.features import QUESTION_FEATURES, SENTENCE_FEATURES
+from evals import metrics as m
+from evals.runner import DEFAULT_GOLDEN, DEFAULT_SPLIT, load_golden, load_split
+
+if TYPE_CHECKING:
+    from assistant import Assistant
+    from assistant.features import FeatureSet
+
+FOLDS = 5
+MAX_FALSE_REFUSALS = 0.05  # the issue's bound on answerable questions refused
+C = 1.0  # inverse L2 strength of both regressions (sklearn's default)
+
+
+def holds_quote(sentence: str, quote: str, share: float = 0.6) -> bool:
+    """Does a sentence hold an evidence quote, or is it most of one? The longest run of words
+    they share must cover ``share`` of the shorter of the two (at least 3 words)."""
+    ws, wq = m.words(sentence), m.words(quote)
+    if not ws or not wq:
+        return False
+    need = max(min(3, len(ws), len(wq)), math.ceil(share * min(len(ws), len(wq)) - 1e-9))
+    return m.longest_common_run(ws, wq) >= need
+
+
+@dataclass
+class Example:
+    """One asking of a tune question: its features and labels."""
+
+    qid: str
+    answerable: bool  # do the (remaining) sources answer it?
+    variant: str  # "real", or "without-evidence" (its evidence documents left out)
+    features: FeatureSet
+    sentence_labels: np.ndarray  # candidate holds an evidence quote
+    passage_labels: np.ndarray  # candidate's passage holds one (what citation metrics count)
+    logits: np.ndarray = field(default_factory=lambda: np.zeros(0))  # out-of-fold
+
+
+def _labels(fs: FeatureSet, evidence: Sequence[dict[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    sent, pas = [], []
+    for c in fs.candidates:
+        mine = [e for e in evidence if e["source"] == c.passage.source_id]
+        sent.append(any(holds_quote(c.text, e["quote"]) for e in mine))
+        pas.append(any(m.passage_has_evidence(c.passage.text, e["quote"]) for e in mine))
+    return np.array(sent, dtype=bool), np.array(pas, dtype=bool)
+
+
+def collect(
+    bot: Assistant, questions: Sequence[dict[str, Any]], *, augment: bool = True
+) -> list[Example]:
+    out = []
+    for q in questions:
+        history = q.get("history") or None
+        evidence = list(q.get("evidence") or [])
+        fs = bot.features(q["question"], history)
+        answerable = bool(q.get("answerable", True))
+        out.append(Example(q["id"], answerable, "real", fs, *_labels(fs, evidence)))
+        if augment and answerable and evidence:
+            gone = sorted({e["source"] for e in evidence})
+            fs2 = bot.features(q["question"], history, exclude_sources=gone)
+            out.append(Example(q["id"], False, "without-evidence", fs2, *_labels(fs2, [])))
+    return out
+
+
+def _folds(ids: Sequence[str], k: int = FOLDS) -> dict[str, int]:
+    """Question id -> fold, by a hash of the id (stable across runs and machines)."""
+    order = sorted(set(ids), key=lambda i: hashlib.sha256(i.encode()).hexdigest())
+    return {qid: n % k for n, qid in enumerate(order)}
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> Logistic:
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0  # a constant feature carries no weight
+    if len(set(y.tolist())) < 2:  # one class only (a tiny fold): a constant model
+        p = float(np.clip(y.mean() if len(y) else 0.5, 1e-3, 1 - 1e-3))
+        return Logistic(tuple(names), mean, scale, [0.0] * len(names), math.log(p / (1 - p)))
+    lr = LogisticRegression(C=C, max_iter=5000)
+    lr.fit((x - mean) / scale, y)
+    return Logistic(tuple(names), mean, scale, lr.coef_[0], float(lr.intercept_[0]))
+
+
+def _stack(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
+    real = [e for e in examples if e.variant == "real" and len(e.features.candidates)]
+    if not real:
+        return np.zeros((0, len(SENTENCE_FEATURES))), np.zeros(0)
+    x = np.vstack([e.features.sentence for e in real])
+    y = np.concatenate([e.sentence_labels for e in real]).astype(int)
+    return x, y
+
+
+def _question_rows(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
+    x = np.vstack([e.features.question_row(e.logits) for e in examples])
+    y = np.array([e.answerable for e in examples], dtype=int)
+    return x, y
+
+
+def auc(scores: Sequence[float], labels: Sequence[bool] | Sequence[float]) -> float | None:
+    """Area under the ROC curve (ties count half); None with one class."""
+    pos = [s for s, y in zip(scores, labels, strict=True) if y]
+    neg = [s for s, y in zip(scores, labels, strict=True) if not y]
+    if not pos or not neg:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def choose_threshold(p_answer: Sequence[float], answerable: Sequence[bool]) -> float:
+    """The highest threshold that refuses at most MAX_FALSE_REFUSALS of the answerable
+    questions: it refuses as many unanswerable ones as that bound allows."""
+    pos = sorted(p for p, a in zip(p_answer, answerable, strict=True) if a)
+    if not pos:
+        return 0.5
+    allowed = math.floor(MAX_FALSE_REFUSALS * len(pos) + 1e-9)
+    # Refusing below pos[allowed] refuses exactly the `allowed` lowest answerable questions.
+    return float(pos[allowed]) if allowed < len(pos) else float(pos[-1])
+
+
+def selection_scores(
+    examples: Sequence[Example], bar: float, max_sentences: int = 4
+) -> tuple[float, float]:
+    """Out-of-fold citation precision and evidence cited of the answerable real questions when
+    the best sentence and those with probability >= ``bar`` are quoted (passage-level, as
+    the eval counts them)."""
+    precision, cited = [], []
+    for e in examples:
+        if e.variant != "real" or not e.answerable or not len(e.logits):
+            continue
+        probs = 1 / (1 + np.exp(-e.logits))
+        order = np.argsort(-e.logits)
+        chosen = [order[0], *[i for i in order[1:] if probs[i] >= bar]][:max_sentences]
+        labels = e.passage_labels[chosen]
+        precision.append(float(labels.mean()))
+        cited.append(float(labels.any()))
+    return float(np.mean(precision or [0.0])), float(np.mean(cited or [0.0]))
+
+
+def cross_validate(examples: list[Example], *, augment: bool = True) -> dict[str, Any]:
+    """Out-of-fold logits (stored on the examples) and refusal probabilities; the scores."""
+    folds = _folds([e.qid for e in examples])
+    used = [e for e in examples if augment or e.variant == "real"]
+    for k in range(FOLDS):
+        train = [e for e in used if folds[e.qid] != k]
+        model = fit_logistic(*_stack(train), SENTENCE_FEATURES)
+        for e in used:
+            if folds[e.qid] == k:
+                e.logits = (
+                    model.logit(e.features.sentence) if len(e.features.candidates) else e.logits
+                )
+    p_answer = np.zeros(len(used))
+    for k in range(FOLDS):
+        train = [e for e in used if folds[e.qid] != k]
+        model = fit_logistic(*_question_rows(train), QUESTION_FEATURES)
+        idx = [i for i, e in enumerate(used) if folds[e.qid] == k]
+        if idx:
+            p_answer[idx] = model.prob(_question_rows([used[i] for i in idx])[0])
+    real = [i for i, e in enumerate(used) if e.variant == "real"]
+    pr = [float(p_answer[i]) for i in real]
+    ans = [used[i].answerable for i in real]
+    threshold = choose_threshold(pr, ans)
+    refused = [p < threshold for p in pr]
+    scored = [e for e in used if e.variant == "real" and len(e.logits)]
+    top1 = [bool(e.sentence_labels[int(np.argmax(e.logits))]) for e in scored if e.answerable]
+    all_logits = np.concatenate([e.logits for e in scored]) if scored else np.zeros(0)
+    all_labels = np.concatenate([e.sentence_labels for e in scored]) if scored else np.zeros(0)
+    bars = [round(b, 2) for b in np.arange(0.05, 1.0, 0.05)]
+    table = {b: selection_scores(used, b) for b in bars}
+    bar = max(bars, key=lambda b: (sum(table[b]), b))
+    return {
+        "sentence_auc": auc(all_logits.tolist(), all_labels.tolist()),
+        "top1_holds_evidence": float(np.mean(top1)) if top1 else None,
+        "answerable_auc": auc(pr, ans),
+        "refusal_threshold": threshold,
+        "false_refusal_rate": m.false_refusal_rate(refused, ans),
+        "missed_refusal_rate": m.missed_refusal_rate(refused, ans),
+        "quote_bar": bar,
+        "citation_precision": table[bar][0],
+        "evidence_cited": table[bar][1],
+        "p_answer": dict(zip([used[i].qid for i in real], pr, strict=True)),
+    }
+
+
+def data_hash(questions: Sequence[dict[str, Any]]) -> str:
+    blob = json.dumps(sorted(questions, key=lambda q: q["id"]), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def fit(
+    bot: Assistant,
+    *,
+    golden: str | Path | None = None,
+    split: str | Path | None = None,
+    augment: bool = True,
+    out: str | Path | None = MODEL_PATH,
+    progress: bool = True,
+) -> tuple[AnswerModel, dict[str, Any]]:
+    """Fit on the tune split, cross-validate, write the model (unless ``out`` is None)."""
+    parts = load_split(split)
+    questions = [q for q in load_golden(golden) if parts.get(q["id"]) == "tune"]
+    if not questions:
+        raise ValueError("no tune questions: is evals/split.json there?")
+    if progress:
+        print(f"collecting features of {len(questions)} tune questions ...")
+    examples = collect(bot, questions, augment=True)
+    other = cross_validate(examples, augment=not augment)  # the whole-method comparison
+    cv = cross_validate(examples, augment=augment)  # leaves out-of-fold logits on examples
+    sentence = fit_logistic(*_stack(examples), SENTENCE_FEATURES)
+    # The refusal model learns from out-of-fold sentence scores: on a new question the best
+    # sentence's score comes from a model that never saw it.
+    used = [e for e in examples if augment or e.variant == "real"]
+    answerable = fit_logistic(*_question_rows(used), QUESTION_FEATURES)
+    meta = {
+        "how": "evals/fit.py: logistic regressions on the tune split of evals/split.json, "
+        f"{FOLDS} folds grouped by question; refusal threshold: highest with out-of-fold "
+        f"false refusals <= {MAX_FALSE_REFUSALS:.0%}; quote bar: max out-of-fold citation "
+        "precision + evidence cited.",
+        "training_data": {
+            "golden": str(Path(golden) if golden else DEFAULT_GOLDEN.name),
+            "split": str(Path(split) if split else DEFAULT_SPLIT.name),
+            "tune_questions": len(questions),
+            "sha256_16": data_hash(questions),
+            "augmented_negatives": augment,
+            "sentences": int(
+                sum(len(e.features.candidates) for e in examples if e.variant == "real")
+            ),
+        },
+        "cv": {k: v for k, v in cv.items() if k != "p_answer"},
+        "cv_other_augmentation": {k: v for k, v in other.items() if k != "p_answer"},
+    }
+    model = AnswerModel(sentence, answerable, cv["refusal_threshold"], cv["quote_bar"], meta)
+    if out is not None:
+        model.save(out)
+    return model, cv
