@@ -15,7 +15,7 @@ import time
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.answerer import Answerer, Extractive
 from assistant.extractive import AnswerRequest, ExtractiveAnswerer, pieces
@@ -29,6 +29,9 @@ from index.errors import ConfigError, IndexUnavailableError
 from index.language import detect_language
 from index.reader import IndexReader, Snapshot
 from index.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.llama_index import NDSQueryEngine
 
 log = logging.getLogger("nds_assistant")
 
@@ -256,6 +259,16 @@ class Assistant:
         else:
             return None
         return Answer(question=original, text=text, refused=True, language=language)
+
+    # -- llama-index ---------------------------------------------------------------------------
+    def as_query_engine(self, llm: Any = None, **kwargs: Any) -> NDSQueryEngine:
+        """A llama-index query engine that answers like :meth:`ask`: with ``llm`` (any
+        llama-index ``LLM``) the LLM answerer, every sentence verified and cited; without one,
+        the extractive answer. ``kwargs``: ``k``, ``filters``, ``history``, ``callback_manager``.
+        See :mod:`assistant.llama_index` (imported here, so llama-index loads only when used)."""
+        from assistant.llama_index import NDSQueryEngine
+
+        return NDSQueryEngine(self, llm, **kwargs)
 
 
 def _is_connection_error(exc: Exception) -> bool:
