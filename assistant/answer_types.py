@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.params import COUNT_TOP, DATE_TOP, SUBJECT_SHARE
 from assistant.sentences import Candidate, display, question_terms, stems
 from assistant.types import Passage  # noqa: F401  (doctests)
 from index.language import MONTHS, detect_language
@@ -60,7 +61,7 @@ def has_date(text: str) -> bool:
     return bool(_DATE.search(display(text)))
 
 
-def date_missing(question: str, cands: Sequence[Candidate], top: int = 5) -> bool:
+def date_missing(question: str, cands: Sequence[Candidate], top: int = DATE_TOP) -> bool:
     """A "when" question none of whose best sentences holds a year, a month or a date.
 
     >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
@@ -83,14 +84,13 @@ _WH = frozenset(
     "hoevel hoe wat welk welke wie wanner waarom waar "
     "how mani much what which who when why where".split()
 )
-SUBJECT_SHARE = 0.5
 
 
 def quantity_missing(
     question: str,
     cands: Sequence[Candidate],
     lexical: LexicalIndex | None = None,
-    top: int = 8,
+    top: int = COUNT_TOP,
 ) -> bool:
     """A "how many X" question whose best sentences hold no number next to an X.
 

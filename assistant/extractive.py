@@ -24,6 +24,7 @@ from assistant.answer_model import AnswerModel, load_model
 from assistant.features import FeatureSet, featurize
 from assistant.lists import list_answer
 from assistant.messages import frame
+from assistant.params import CANDIDATE_PASSAGES, COPY_OVERLAP, TWIN_OVERLAP
 from assistant.sentences import Candidate, display, informative, language_of, line_kind
 from assistant.types import Answer, Citation, Filters, Passage
 from assistant.verify import looks_like_instruction
@@ -94,7 +95,9 @@ class ExtractiveAnswerer:
         return self.model.refusal_threshold
 
     # -- candidates --------------------------------------------------------------------------
-    def candidates(self, passages: Sequence[Passage], limit: int = 6) -> list[Candidate]:
+    def candidates(
+        self, passages: Sequence[Passage], limit: int = CANDIDATE_PASSAGES
+    ) -> list[Candidate]:
         """The quotable sentences of the best ``limit`` passages: prose only, never a heading,
         a link, an agenda line, a letter's header field or an instruction to the model."""
         out = []
@@ -153,7 +156,7 @@ class ExtractiveAnswerer:
         picked: list[Candidate] = []
         for n, i in enumerate(order):
             c = cands[i]
-            twin = next((p for p in picked if _overlap(c, p) > 0.6), None)
+            twin = next((p for p in picked if _overlap(c, p) > TWIN_OVERLAP), None)
             if twin is not None:
                 if c.passage.source_id not in {x.passage.source_id for x in [twin, *twin.also]}:
                     twin.also.append(c)  # the same statement in another document: cite it too
@@ -162,7 +165,7 @@ class ExtractiveAnswerer:
         for c in cands:  # copies that scored below the bar
             for p in picked:
                 sources = {x.passage.source_id for x in [p, *p.also]}
-                if c.passage.source_id not in sources and _overlap(c, p) >= 0.8:
+                if c.passage.source_id not in sources and _overlap(c, p) >= COPY_OVERLAP:
                     p.also.append(c)
         # Read in source order: by passage, then position.
         return sorted(picked, key=lambda c: (c.passage_rank, c.start))

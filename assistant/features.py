@@ -31,6 +31,7 @@ from assistant.answer_types import (
     has_date,
     quantity_missing,
 )
+from assistant.params import MIN_LANGUAGE_GROUP, SECONDARY_WEIGHT
 from assistant.sentences import Candidate, display, language_of, question_terms, stems, term_share
 from index.lexical import LexicalIndex, translated_query_tokens
 
@@ -128,7 +129,9 @@ class FeatureSet:
         return np.array([values[f] for f in QUESTION_FEATURES], dtype=float)
 
 
-def language_offsets(cands: Sequence[Candidate], min_group: int = 4) -> dict[str, float]:
+def language_offsets(
+    cands: Sequence[Candidate], min_group: int = MIN_LANGUAGE_GROUP
+) -> dict[str, float]:
     """How much lower the question's cosine runs with each language's sentences.
 
     A multilingual embedder scores a Dutch question higher against any Dutch sentence than
@@ -178,12 +181,12 @@ def featurize(
     # The question's words in the other language (glossary) count at half weight, so an
     # English sentence can share words with a Dutch question.
     foreign = [t for t in translated_query_tokens(question) if t not in idf]
-    idf.update({t: 0.5 * w for t, w in lexical.idf(foreign).items()})
+    idf.update({t: SECONDARY_WEIGHT * w for t, w in lexical.idf(foreign).items()})
     if context:
         from index.language import detect_language
 
         ctx = [t for t in question_terms(context, detect_language(context)) if t not in idf]
-        idf.update({t: 0.5 * w for t, w in lexical.idf(ctx).items()})
+        idf.update({t: SECONDARY_WEIGHT * w for t, w in lexical.idf(ctx).items()})
     total = sum(idf.values()) or 1.0
 
     def share(words: set[str]) -> float:

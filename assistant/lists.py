@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from assistant.params import GAP, HEADING_SHARE, LIST_LEAD, MAX_ITEMS, ONE_ITEM_SHARE
 from assistant.sentences import Candidate, term_share
 from assistant.types import Passage
 from assistant.verify import looks_like_instruction
@@ -43,16 +44,8 @@ _ITEM = re.compile(r"^([ \t]*)(?:[-*+•]|\d{1,3}[.)])[ \t]+(?=\S)")
 _NUMBERED = re.compile(r"^([A-Z][\w-]*)[ \t]+(\d{1,2})[ \t]*[–—:-][ \t]*(?=\S)")
 _HEADING = re.compile(r"^#{1,6}[ \t]")
 _SENTENCE_END = re.compile(r"[.!?;](?=\s|$)")
-#: How far before its first item a list's lead-in may start (characters).
-LEAD = 300
-#: Share of the question's weighted terms a list's heading or lead-in must hold to answer it.
-HEADING_SHARE = 0.5
-MAX_ITEMS = 12
-#: An item that holds this share of the question, three times any other item's, is what the
-#: question is about (not the list it stands in).
-ONE_ITEM_SHARE = 0.25
-#: The most whitespace chunking leaves out between two consecutive chunks (characters).
-GAP = 32
+# Constants (with where they came from): assistant.params.
+LEAD = LIST_LEAD
 
 
 def asks_for_list(question: str) -> bool:

@@ -38,7 +38,10 @@ def run(index: Path, repeats: int) -> dict[str, Any]:
     bot = Assistant(settings=Settings(index_dir=index))
     bot.ask("Wat is de NDS?")  # warm up: model loaded, caches primed once
     result: dict[str, Any] = {"questions": len(questions), "rows": {}}
+    # One query embedding is the floor of any question's cost: `ask` is measured against it,
+    # interleaved in the same run (the goal: ask p50 <= 1.5x one query embedding).
     for name, fn in (
+        ("query embedding", lambda q: bot.embedder.embed_query(q["question"])),
         ("retrieve", lambda q: bot.retrieve(q["question"], k=10, history=q.get("history"))),
         ("ask", lambda q: bot.ask(q["question"], history=q.get("history"))),
     ):
@@ -53,6 +56,12 @@ def run(index: Path, repeats: int) -> dict[str, Any]:
             p95s.append(percentile(times, 0.95))
         result["rows"][f"{name} p50 (ms)"] = p50s
         result["rows"][f"{name} p95 (ms)"] = p95s
+    result["rows"]["ask / query embedding"] = [
+        a / e
+        for a, e in zip(
+            result["rows"]["ask p50 (ms)"], result["rows"]["query embedding p50 (ms)"], strict=True
+        )
+    ]
     colds, torch_loaded = [], False
     code = (
         "import sys; from assistant.cli import main; "
@@ -72,12 +81,16 @@ def run(index: Path, repeats: int) -> dict[str, Any]:
 
 
 def table(result: dict[str, Any]) -> str:
-    goals = {"ask p50 (ms)": "< 150", "cli ask cold start (s)": "< 3"}
-    lines = [f"{'metric':<24} {'min':>9} {'median':>9} {'max':>9}  goal"]
+    goals = {
+        "ask p50 (ms)": "< 150",
+        "cli ask cold start (s)": "< 3",
+        "ask / query embedding": "<= 1.5",
+    }
+    lines = [f"{'metric':<28} {'min':>9} {'median':>9} {'max':>9}  goal"]
     for name, values in result["rows"].items():
         lines.append(
-            f"{name:<24} {min(values):>9.1f} {statistics.median(values):>9.1f} "
-            f"{max(values):>9.1f}  {goals.get(name, '')}"
+            f"{name:<28} {min(values):>9.2f} {statistics.median(values):>9.2f} "
+            f"{max(values):>9.2f}  {goals.get(name, '')}"
         )
     lines.append(f"torch imported by `ask`: {result['torch_imported']}")
     return "\n".join(lines)

@@ -714,10 +714,10 @@ def plots(result: EvalResult, previous: dict[str, Any] | None = None) -> dict[st
             "o-",
             label="answer model",
         )
-        for b in bins:
+        for x in bins:
             ax.annotate(
-                f"n={b['n']}",
-                (b["predicted"], b["observed"]),
+                f"n={x['n']}",
+                (x["predicted"], x["observed"]),
                 fontsize=8,
                 textcoords="offset points",
                 xytext=(4, -10),
