@@ -116,7 +116,7 @@ def fit_main(argv: Sequence[str]) -> int:
     print(f"wrote {args.out or MODEL_PATH}")
     for key, value in cv.items():
         if key != "p_answer":
-            print(f"  {key:<22}{value if value is None else round(float(value), 3)}")
+            print(f"  {key:<34}{value if value is None else round(float(value), 3)}")
     return 0
 
 

@@ -220,6 +220,26 @@ def cross_validate(examples: list[Example], *, augment: bool = True) -> dict[str
     }
 
 
+def boosting_top1(examples: Sequence[Example]) -> float | None:
+    """Out-of-fold share of answerable questions whose best sentence, by gradient boosting on
+    the same features, holds the evidence: the alternative the logistic model is held against."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    folds = _folds([e.qid for e in examples])
+    hits = []
+    for k in range(FOLDS):
+        x, y = _stack([e for e in examples if folds[e.qid] != k])
+        if len(set(y.tolist())) < 2:
+            return None
+        model = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, random_state=0)
+        model.fit(x, y)
+        for e in examples:
+            if folds[e.qid] == k and e.variant == "real" and e.answerable and len(e.logits):
+                scores = model.decision_function(e.features.sentence)
+                hits.append(bool(e.sentence_labels[int(np.argmax(scores))]))
+    return float(np.mean(hits)) if hits else None
+
+
 def data_hash(questions: Sequence[dict[str, Any]]) -> str:
     blob = json.dumps(sorted(questions, key=lambda q: q["id"]), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
@@ -266,7 +286,9 @@ def fit(
         },
         "cv": {k: v for k, v in cv.items() if k != "p_answer"},
         "cv_other_augmentation": {k: v for k, v in other.items() if k != "p_answer"},
+        "cv_boosting_top1_holds_evidence": boosting_top1(examples),
     }
+    cv["boosting_top1_holds_evidence"] = meta["cv_boosting_top1_holds_evidence"]
     model = AnswerModel(sentence, answerable, cv["refusal_threshold"], cv["quote_bar"], meta)
     if out is not None:
         model.save(out)
