@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -189,7 +190,7 @@ def featurize(
         idf.update({t: SECONDARY_WEIGHT * w for t, w in lexical.idf(ctx).items()})
     total = sum(idf.values()) or 1.0
 
-    def share(words: set[str]) -> float:
+    def share(words: AbstractSet[str]) -> float:
         return sum(w for t, w in idf.items() if t in words) / total
 
     offsets = language_offsets(cands)
@@ -201,7 +202,7 @@ def featurize(
         asks_count(question),
         asks_who(question),
     )
-    said_stems = stems(said) if said else set()
+    said_stems = stems(said) if said else frozenset()
     passage_share: dict[str, float] = {}
     title_share: dict[str, float] = {}
     rows = []
@@ -238,19 +239,20 @@ def featurize(
             ]
         )
     matrix = np.array(rows, dtype=float).reshape(len(rows), len(SENTENCE_FEATURES))
-    top_text = " ".join({c.passage.chunk_id: c.passage.text for c in cands}.values())
+    top_words: frozenset[str] = frozenset().union(
+        *(stems(t) for t in {c.passage.chunk_id: c.passage.text for c in cands}.values())
+    )
     known = lexical.known(list(terms)) if terms else set()
     own_idf = {t: w for t, w in idf.items() if t in terms}
     own_total = sum(own_idf.values())
     # The rarest question word (in either language) that no top passage holds: a near-miss
     # question asks for a detail ("fte", "GPU's") the passages about its subject lack.
-    top_words = stems(top_text)
     max_idf = max(lexical.idf(["\x00"]).values()) or 1.0
     missing = [w for t, w in own_idf.items() if t not in top_words and t in known]
     question_values = {
         "rare_missing": max(missing, default=0.0) / max_idf,
         "best_cosine": best_fair,
-        "coverage": term_share(question, lexical)(top_text),
+        "coverage": term_share(question, lexical)(top_words),
         "corpus_terms": (
             sum(w for t, w in own_idf.items() if t in known) / own_total if own_total else 0.0
         ),

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.types import Passage
 from index.glossary import translate_words
@@ -30,9 +32,10 @@ class Candidate:
     also: list[Candidate] = field(default_factory=list)
 
 
-def term_share(question: str, lexical: LexicalIndex) -> Callable[[str], float]:
-    """The idf-weighted share of the question's words a text holds, in either language (a
-    word counts when the text has it, or its glossary translation, or its other spelling).
+def term_share(question: str, lexical: LexicalIndex) -> Callable[[str | AbstractSet[str]], float]:
+    """The idf-weighted share of the question's words a text (or its :func:`stems`) holds, in
+    either language (a word counts when the text has it, or its glossary translation, or its
+    other spelling).
 
     >>> share = term_share("Wat zijn de zes prioriteiten?", LexicalIndex(None, []))
     >>> share("De zes prioriteiten"), share("6 priorities"), share("Cloud")
@@ -52,8 +55,8 @@ def term_share(question: str, lexical: LexicalIndex) -> Callable[[str], float]:
     idf = lexical.idf(list(terms))
     total = sum(idf.values())
 
-    def share(text: str) -> float:
-        words = set(tokenize(text, "nl")) | set(tokenize(text, "en"))
+    def share(text: str | AbstractSet[str]) -> float:
+        words = stems(text) if isinstance(text, str) else text
         got = sum(idf[t] for t, forms in terms.items() if forms & words)
         return got / total if total else 0.0
 
@@ -64,9 +67,13 @@ def question_terms(question: str, language: str) -> list[str]:
     return list(dict.fromkeys(tokenize(question, language)))
 
 
-def stems(text: str) -> set[str]:
-    """Content-word stems of a text, Dutch and English stemming both (its language may vary)."""
-    return set(tokenize(text, "nl")) | set(tokenize(text, "en"))
+@lru_cache(maxsize=20_000)
+def stems(text: str) -> frozenset[str]:
+    """Content-word stems of a text, Dutch and English stemming both (its language may vary).
+
+    Cached: the sentences and passages answers are drawn from are those of one corpus, so the
+    same texts come back question after question (tokenising them was half of ``ask``)."""
+    return frozenset(tokenize(text, "nl")) | frozenset(tokenize(text, "en"))
 
 
 def language_of(c: Candidate) -> str:
