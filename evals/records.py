@@ -111,6 +111,16 @@ def group_by(records: Iterable[dict[str, Any]], key: str) -> dict[str, dict[str,
     return {k: aggregate(v) for k, v in sorted(groups.items())}
 
 
+def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A run's ``metrics``: overall, per split (records with a ``split``), type and language."""
+    return {
+        "overall": aggregate(records),
+        "by_split": group_by((r for r in records if r.get("split")), "split"),
+        "by_type": group_by(records, "type"),
+        "by_language": group_by(records, "language"),
+    }
+
+
 def is_failure(record: dict[str, Any]) -> list[str]:
     """Why a question counts as failed (empty when it did not)."""
     reasons = []

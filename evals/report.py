@@ -454,6 +454,7 @@ details.q summary{cursor:pointer}
 details.q dl{display:grid;grid-template-columns:11em 1fr;gap:.3em 1em;font-size:14px}
 details.q dt{font-weight:bold}details.q dd{margin:0}
 img{max-width:100%}
+.splits{display:flex;flex-wrap:wrap;gap:0 2em}
 """
 SCRIPT = """
 const filter=document.getElementById('filter'), only=document.getElementById('only-failed');
@@ -558,30 +559,33 @@ def question_details(record: dict[str, Any]) -> str:
             html.escape(record["question"]),
         ]
     )
-    fields = [("Question", _text(record["question"], "question"))]
+    fields = [("Question", "question", _text(record["question"], "question"))]
     if record.get("history"):
         turns = "\n".join(f"{t['role']}: {t['content']}" for t in record["history"])
-        fields.append(("Conversation before", _text(turns, "answer")))
-    fields.append(("Expected answer", _text(expected_text(record), "expected")))
+        fields.append(("Conversation before", "history", _text(turns, "answer")))
+    fields.append(("Expected answer", "expected", _text(expected_text(record), "expected")))
     if record.get("evidence"):
         ev = "".join(
             f"<li><code>{html.escape(e['source'])}</code>: "
             f"<span class='quote'>“{html.escape(one_line(e['quote']))}”</span></li>"
             for e in record["evidence"]
         )
-        fields.append(("Expected evidence", Markup(f"<ul class='cites'>{ev}</ul>")))
-    fields.append(("Answer given", given_html(record)))
-    fields.append(("Why it failed" if why else "Result", _text("; ".join(why) or "ok", "why")))
+        fields.append(("Expected evidence", "evidence", Markup(f"<ul class='cites'>{ev}</ul>")))
+    fields.append(("Answer given", "given", given_html(record)))
+    fields.append(
+        ("Why it failed" if why else "Result", "why", _text("; ".join(why) or "ok", "why"))
+    )
     conf = record.get("confidence")
     fields.append(
         (
             "Confidence",
+            "confidence",
             _text("–" if conf is None else f"{conf:.3f} (P(the sources answer))", "confidence"),
         )
     )
     dl = "".join(
-        f"<dt>{html.escape(k)}</dt><dd class='{html.escape(k.split()[0].lower())}'>{v}</dd>"
-        for k, v in fields
+        f"<dt>{html.escape(label)}</dt><dd class='{cls}'>{value}</dd>"
+        for label, cls, value in fields
     )
     retrieved = _html_table(
         ["rank", "chunk", "score", "holds evidence"],
@@ -754,16 +758,18 @@ def compare_html(a: dict[str, Any], b: dict[str, Any], name_a: str = "A", name_b
             + html.escape(", ".join(cmp["only_b"]) or "–")
             + "</p>"
         )
-    body.append("<h2>Metrics per split</h2>")
-    for split, deltas in cmp["by_split"].items():
+    body.append("<h2>Metrics per split</h2><div class='splits'>")
+    for split, deltas in cmp["by_split"].items():  # test, tune, all side by side
         body += [
-            f"<h3>{html.escape(split)}</h3>",
+            f"<div><h3>{html.escape(split)}</h3>",
             _html_table(
                 ["metric", "A", "B", "B − A"],
                 [[d["metric"], d["a"], d["b"], _delta_cell(d)] for d in deltas],
                 cls=f"deltas deltas-{html.escape(split)}",
             ),
+            "</div>",
         ]
+    body.append("</div>")
     rows = []
     for c in changed:
         answers = (

@@ -41,6 +41,7 @@ from evals.records import (  # noqa: F401
     is_failure,
     load_run,
     split_groups,
+    summarize,
 )
 from evals.report import (  # noqa: F401
     BASELINE_COLUMNS,
@@ -302,12 +303,7 @@ def run_eval(
         if on_question:
             on_question(record)
 
-    metrics = {
-        "overall": aggregate(records),
-        "by_split": group_by((r for r in records if r["split"]), "split"),
-        "by_type": group_by(records, "type"),
-        "by_language": group_by(records, "language"),
-    }
+    metrics = summarize(records)
     meta: dict[str, Any] = {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": git_commit(),
