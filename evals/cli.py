@@ -219,6 +219,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from evals.runner import ROOT, check_floor, load_floor, run_eval
 
     out = args.out or ROOT / "evals" / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    if args.compare_to:
+        try:  # before the run, not after it
+            _load(args.compare_to)
+        except _Usage as exc:
+            print(f"error: --compare-to: {exc}", file=sys.stderr)
+            return 2
     try:
         settings = Settings()
         if args.index:

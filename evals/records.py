@@ -223,9 +223,12 @@ def load_run(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     if p.is_dir():
         p = p / "metrics.json"
-    data = json.loads(p.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{p} is not a run's metrics.json (not JSON: {exc})") from None
     if not isinstance(data, dict) or "metrics" not in data:
-        raise ValueError(f"{p}: not a run's metrics.json (no 'metrics')")
+        raise ValueError(f"{p} is not a run's metrics.json (no 'metrics')")
     return dict(data)
 
 

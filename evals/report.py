@@ -593,6 +593,7 @@ def question_details(record: dict[str, Any]) -> str:
             [x["rank"], x["chunk_id"], x.get("score"), bool(x.get("relevant"))]
             for x in record.get("retrieved", [])[:5]
         ],
+        cls="text",
     )
     mm = record.get("metrics", {})
     names = [n for n in (*PER_QUESTION_METRICS, "refusal_correct") if mm.get(n) is not None]
