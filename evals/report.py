@@ -244,9 +244,16 @@ CSV_COLUMNS = (
 CSV_ENCODING = "utf-8-sig"
 
 
+# A text cell starting with one of these is a formula to a spreadsheet; answers quote
+# third-party documents, so such a cell gets a leading ' (OWASP's advice on CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     if isinstance(value, bool):
         return int(value)  # 1/0: a spreadsheet can sum and average them
     if isinstance(value, float):

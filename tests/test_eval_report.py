@@ -117,6 +117,16 @@ def test_csv_one_row_per_question_utf8_with_bom(tmp_path: Path) -> None:
     assert len(csv_rows(result.questions)) == 4
 
 
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_quoted(tmp_path: Path) -> None:
+    records = synthetic_records()
+    records[0]["answer"] = '=HYPERLINK("http://x","klik")'
+    records[1]["answer"] = "- De NDS kent zes prioriteiten."
+    rows = csv_rows(records)
+    assert rows[0]["answer"] == '\'=HYPERLINK("http://x","klik")'
+    assert rows[1]["answer"] == "'- De NDS kent zes prioriteiten."
+    assert rows[2]["answer"] == FAILING_ANSWER  # ordinary text unchanged
+
+
 def _second_run(a: dict[str, Any]) -> dict[str, Any]:
     """Run A with g001 now right (a win) and n001 refused (a loss)."""
     b = copy.deepcopy(a)
