@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from assistant import Passage
@@ -108,3 +109,15 @@ def result_of(records: list[dict[str, Any]]) -> EvalResult:
 
 def synthetic_result() -> EvalResult:
     return result_of(synthetic_records())
+
+
+def second_run(a: dict[str, Any]) -> dict[str, Any]:
+    """Run A with g001 now right (a win) and n001 refused (a loss)."""
+    b = copy.deepcopy(a)
+    qs = {q["id"]: q for q in b["questions"]}
+    qs[FAILING_ID]["metrics"]["citation_precision"] = 1.0
+    qs[FAILING_ID]["metrics"]["evidence_cited"] = 1.0
+    qs["n001"]["refused"] = True
+    qs["n001"]["metrics"]["refusal_correct"] = 0.0
+    result = result_of(b["questions"])
+    return result.to_dict()

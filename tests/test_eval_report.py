@@ -4,7 +4,6 @@ The same pages in a real browser: tests/test_eval_report_browser.py."""
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
 from pathlib import Path
@@ -31,6 +30,7 @@ from tests.eval_runs import (
     FAILING_QUOTE,
     FAILING_REFERENCE,
     result_of,
+    second_run,
     synthetic_records,
     synthetic_result,
 )
@@ -127,21 +127,9 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_quoted(tmp_path:
     assert rows[2]["answer"] == FAILING_ANSWER  # ordinary text unchanged
 
 
-def _second_run(a: dict[str, Any]) -> dict[str, Any]:
-    """Run A with g001 now right (a win) and n001 refused (a loss)."""
-    b = copy.deepcopy(a)
-    qs = {q["id"]: q for q in b["questions"]}
-    qs[FAILING_ID]["metrics"]["citation_precision"] = 1.0
-    qs[FAILING_ID]["metrics"]["evidence_cited"] = 1.0
-    qs["n001"]["refused"] = True
-    qs["n001"]["metrics"]["refusal_correct"] = 0.0
-    result = result_of(b["questions"])
-    return result.to_dict()
-
-
 def test_compare_wins_losses_and_per_split_deltas() -> None:
     a = synthetic_result().to_dict()
-    b = _second_run(a)
+    b = second_run(a)
     cmp = compare_runs(a, b)
     outcomes = {c["id"]: c["outcome"] for c in cmp["questions"]}
     assert outcomes == {"n001": "loss", FAILING_ID: "win"}
@@ -160,7 +148,7 @@ def test_cli_export_csv_compare_html_and_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_reports(synthetic_result(), tmp_path / "a")
-    b = _second_run(load_run(tmp_path / "a"))
+    b = second_run(load_run(tmp_path / "a"))
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "metrics.json").write_text(json.dumps(b), encoding="utf-8")
 

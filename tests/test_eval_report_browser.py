@@ -23,10 +23,10 @@ from tests.eval_runs import (
     FAILING_QUESTION,
     FAILING_QUOTE,
     FAILING_REFERENCE,
+    second_run,
     synthetic_result,
 )
 from tests.test_chat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _require
-from tests.test_eval_report import _second_run
 
 pytestmark = pytest.mark.browser
 
@@ -118,7 +118,7 @@ def test_report_shows_the_failing_question_and_expands_every_question(
 def test_compare_page_shows_wins_losses_and_deltas_per_split(page: Any, tmp_path: Path) -> None:
     write_reports(synthetic_result(), tmp_path / "a")
     (tmp_path / "b").mkdir()
-    b = _second_run(load_run(tmp_path / "a"))
+    b = second_run(load_run(tmp_path / "a"))
     (tmp_path / "b" / "metrics.json").write_text(json.dumps(b), encoding="utf-8")
     out = tmp_path / "compare.html"
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--html", str(out)]) == 0
