@@ -2,7 +2,10 @@
 
     nds-assistant eval [--golden PATH] [--answerer extractive|llm] [--out evals/runs/NAME]
                        [--baselines] [--limit N] [--compare-to RUN] [--index DIR] [--judge]
-    nds-assistant eval compare RUN_A RUN_B
+                       [--csv FILE] [--split tune|test]
+    nds-assistant eval compare RUN_A RUN_B [--html OUT] [--fail-on-worse]
+    nds-assistant eval export-csv RUN --out FILE   (one row per question, for a spreadsheet)
+    nds-assistant eval report RUN                  (render report.md/.html of a stored run again)
     nds-assistant eval fit [--no-augment] [--out FILE]   (the answer model, on the tune split)
 
 ``main`` takes the arguments after ``eval`` (a leading ``eval`` is accepted too).
@@ -17,6 +20,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 
 def _run_parser() -> argparse.ArgumentParser:
@@ -47,6 +51,9 @@ def _run_parser() -> argparse.ArgumentParser:
         choices=("tune", "test"),
         help="only one part of evals/split.json (develop on tune; read test for whole methods)",
     )
+    p.add_argument(
+        "--csv", type=Path, metavar="FILE", help="also write one row per question as CSV"
+    )
     return p
 
 
@@ -58,21 +65,92 @@ def _compare_parser() -> argparse.ArgumentParser:
     p.add_argument("run_a", type=Path)
     p.add_argument("run_b", type=Path)
     p.add_argument("--fail-on-worse", action="store_true", help="exit 1 if any question got worse")
+    p.add_argument(
+        "--html",
+        type=Path,
+        metavar="OUT",
+        help="also write an HTML page: metric deltas per split, per-question wins and losses",
+    )
     return p
 
 
+def _load(path: Path) -> dict[str, Any]:
+    """A stored run, or :class:`_Usage` with a message that says what is wrong."""
+    from evals.records import load_run
+
+    try:
+        return load_run(path)
+    except FileNotFoundError:
+        raise _Usage(f"no run at {path} (expected a run folder with metrics.json)") from None
+    except (OSError, ValueError, KeyError) as exc:
+        raise _Usage(f"cannot read run {path}: {exc}") from None
+
+
+class _Usage(Exception):
+    """A bad argument, reported as ``error: ...`` with exit code 2."""
+
+
 def compare_main(argv: Sequence[str]) -> int:
-    from evals.runner import compare_runs, format_comparison, load_run
+    from evals.records import compare_runs
+    from evals.report import compare_html, format_comparison
 
     args = _compare_parser().parse_args(list(argv))
     try:
-        a, b = load_run(args.run_a), load_run(args.run_b)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"error: cannot read run: {exc}", file=sys.stderr)
+        a, b = _load(args.run_a), _load(args.run_b)
+        cmp = compare_runs(a, b)
+    except (_Usage, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    cmp = compare_runs(a, b)
     print(format_comparison(cmp, str(args.run_a), str(args.run_b)))
+    if args.html:
+        args.html.parent.mkdir(parents=True, exist_ok=True)
+        args.html.write_text(compare_html(a, b, str(args.run_a), str(args.run_b)), encoding="utf-8")
+        print(f"\nwrote {args.html}")
     return 1 if args.fail_on_worse and cmp["worse"] else 0
+
+
+def export_csv_main(argv: Sequence[str]) -> int:
+    from evals.report import write_csv
+
+    p = argparse.ArgumentParser(
+        prog="nds-assistant eval export-csv",
+        description="One row per question of a stored run as CSV (UTF-8 with BOM, for Excel).",
+    )
+    p.add_argument("run", type=Path, help="run folder (or its metrics.json)")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="CSV file to write")
+    args = p.parse_args(list(argv))
+    try:
+        run = _load(args.run)
+    except _Usage as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    write_csv(run.get("questions", []), args.out)
+    print(f"wrote {args.out} ({len(run.get('questions', []))} questions)")
+    return 0
+
+
+def report_main(argv: Sequence[str]) -> int:
+    from evals.records import EvalResult
+    from evals.report import render_reports
+
+    p = argparse.ArgumentParser(
+        prog="nds-assistant eval report",
+        description="Render report.md and report.html of a stored run again (from metrics.json).",
+    )
+    p.add_argument("run", type=Path, help="run folder")
+    p.add_argument("--out", type=Path, help="folder to write to (default: the run folder)")
+    args = p.parse_args(list(argv))
+    try:
+        run = _load(args.run)
+        result = EvalResult.from_dict(run)
+        out = args.out or (args.run if args.run.is_dir() else args.run.parent)
+        out.mkdir(parents=True, exist_ok=True)
+        render_reports(result, out)
+    except (_Usage, KeyError) as exc:
+        print(f"error: {exc if isinstance(exc, _Usage) else f'run lacks {exc}'}", file=sys.stderr)
+        return 2
+    print(f"wrote {out / 'report.md'} and {out / 'report.html'}")
+    return 0
 
 
 def _fit_parser() -> argparse.ArgumentParser:
@@ -128,21 +206,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return compare_main(argv[1:])
     if argv[:1] == ["fit"]:
         return fit_main(argv[1:])
+    if argv[:1] == ["export-csv"]:
+        return export_csv_main(argv[1:])
+    if argv[:1] == ["report"]:
+        return report_main(argv[1:])
     args = _run_parser().parse_args(argv)
 
     from assistant import NDSError, Settings
     from evals.baselines import format_table
-    from evals.runner import (
-        ROOT,
-        SUMMARY_METRICS,
-        check_floor,
-        fmt,
-        load_floor,
-        run_eval,
-        split_groups,
-    )
+    from evals.records import split_groups
+    from evals.report import SUMMARY_METRICS, fmt, headline, write_csv
+    from evals.runner import ROOT, check_floor, load_floor, run_eval
 
     out = args.out or ROOT / "evals" / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    if args.compare_to:
+        try:  # before the run, not after it
+            _load(args.compare_to)
+        except _Usage as exc:
+            print(f"error: --compare-to: {exc}", file=sys.stderr)
+            return 2
     try:
         settings = Settings()
         if args.index:
@@ -164,6 +246,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     overall = result.metrics["overall"]
     print(f"{overall['n']} questions ({overall['n_answerable']} answerable)")
+    # The headline first: the two refusal errors apart, per split (test first).
+    names, rows = headline(result)
+    width = max(17, *(len(c) + 2 for row in rows for c in row[1:]))
+    print(f"  {'':<34}" + "".join(f"{k:>{width}}" for k in names))
+    for row in rows:
+        print(f"  {row[0]:<34}" + "".join(f"{c:>{width}}" for c in row[1:]))
+    print()
     groups = split_groups(result.metrics)  # test first: the held-out figures
     print(f"  {'':<22}" + "".join(f"{k:>8}" for k in groups))
     print(f"  {'n':<22}" + "".join(f"{g['n']:>8}" for g in groups.values()))
@@ -173,8 +262,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print(format_table(result.baselines))
     print(f"\n{len(result.failures)} failing question(s); reports in {out}/ (report.html)")
+    if args.csv:
+        write_csv(result.questions, args.csv)
+        print(f"wrote {args.csv}")
     if args.compare_to:
-        from evals.runner import compare_runs, format_comparison, load_run
+        from evals.records import compare_runs, load_run
+        from evals.report import format_comparison
 
         print()
         cmp = compare_runs(load_run(args.compare_to), result.to_dict())

@@ -15,14 +15,47 @@ import dataclasses
 import json
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant import Settings
 from evals import metrics as m
+
+# Re-exported: these lived here before the records and the reports got their own modules, and
+# callers (tests, benchmarks, evals.baselines, evals.cli) import them from the runner.
+from evals.records import (  # noqa: F401
+    COMPARE_METRICS,
+    HIGHER_IS_BETTER,
+    KS,
+    MAIN_METRICS,
+    PER_QUESTION_METRICS,
+    RETRIEVAL_K,
+    SPLITS,
+    EvalResult,
+    aggregate,
+    compare_runs,
+    failures_of,
+    group_by,
+    is_failure,
+    load_run,
+    split_groups,
+    summarize,
+)
+from evals.report import (  # noqa: F401
+    BASELINE_COLUMNS,
+    SUMMARY_METRICS,
+    TABLE_METRICS,
+    baselines_markdown,
+    fmt,
+    format_comparison,
+    plots,
+    reliability,
+    report_html,
+    report_markdown,
+    write_reports,
+)
 
 if TYPE_CHECKING:
     from assistant import Assistant, Passage
@@ -31,62 +64,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_GOLDEN = Path(__file__).resolve().parent / "golden.jsonl"
 # The fixed tune/test split of the golden set (evals/README.md, "Tune and test").
 DEFAULT_SPLIT = Path(__file__).resolve().parent / "split.json"
-SPLITS = ("test", "tune")
-RETRIEVAL_K = 10
-KS = (1, 5, 10)
-
-# Metrics in the order tables show them; the second value: higher is better.
-MAIN_METRICS: tuple[tuple[str, bool], ...] = (
-    ("recall@1", True),
-    ("recall@5", True),
-    ("recall@10", True),
-    ("mrr", True),
-    ("ndcg@10", True),
-    ("citation_precision", True),
-    ("citation_recall", True),
-    ("evidence_cited", True),
-    ("token_f1", True),
-    ("reference_recall", True),
-    ("refusal_accuracy", True),
-    ("false_refusal_rate", False),
-    ("missed_refusal_rate", False),
-    ("latency_p50", False),
-    ("latency_p95", False),
-)
-HIGHER_IS_BETTER = dict(MAIN_METRICS)
-# Metrics scored per question and averaged (refusal rates and latency are whole-run figures).
-PER_QUESTION_METRICS = tuple(
-    name
-    for name, _ in MAIN_METRICS
-    if not name.startswith(("latency", "refusal", "false_", "missed_"))
-)
 # Settings fields never written to a run folder.
 SECRET_FIELDS = {"llm_api_key", "chat_users", "chat_users_file"}
-
-
-@dataclass
-class EvalResult:
-    """What :func:`run_eval` returns: per-question records, aggregates, where files went."""
-
-    questions: list[dict[str, Any]]
-    metrics: dict[str, Any]
-    failures: list[dict[str, Any]]
-    meta: dict[str, Any]
-    out_dir: Path | None = None
-    baselines: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def overall(self) -> dict[str, Any]:
-        return dict(self.metrics["overall"])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "meta": self.meta,
-            "metrics": self.metrics,
-            "failures": self.failures,
-            "baselines": self.baselines,
-            "questions": self.questions,
-        }
 
 
 # -- golden set ----------------------------------------------------------------------------------
@@ -219,76 +198,6 @@ def score_question(
     }
 
 
-# -- aggregation ---------------------------------------------------------------------------------
-
-
-def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Means of the per-question metrics (over the questions they apply to), refusal rates
-    and latency percentiles."""
-    out: dict[str, Any] = {"n": len(records), "n_answerable": sum(r["answerable"] for r in records)}
-    for name in PER_QUESTION_METRICS:
-        out[name] = m.mean(r["metrics"].get(name) for r in records)
-    refused = [r["refused"] for r in records]
-    answerable = [r["answerable"] for r in records]
-    out["refusal_accuracy"] = m.refusal_accuracy(refused, answerable)
-    out["false_refusal_rate"] = m.false_refusal_rate(refused, answerable)
-    out["missed_refusal_rate"] = m.missed_refusal_rate(refused, answerable)
-    lat = m.percentiles((r["latency"] for r in records), ps=(50, 95))
-    out["latency_p50"] = lat.get("p50")
-    out["latency_p95"] = lat.get("p95")
-    out["latency_mean"] = m.mean(r["latency"] for r in records)
-    return out
-
-
-def group_by(records: Iterable[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for r in records:
-        groups.setdefault(str(r[key]), []).append(r)
-    return {k: aggregate(v) for k, v in sorted(groups.items())}
-
-
-def is_failure(record: dict[str, Any]) -> list[str]:
-    """Why a question counts as failed (empty when it did not)."""
-    reasons = []
-    mm = record["metrics"]
-    if record["answerable"]:
-        if record["refused"]:
-            reasons.append("refused an answerable question")
-        if mm.get("recall@10") == 0:
-            reasons.append("no evidence in the top 10")
-        elif (mm.get("recall@5") or 0) == 0:
-            reasons.append("no evidence in the top 5")
-        if not record["refused"] and mm.get("citation_precision") == 0:
-            reasons.append("no citation holds evidence")
-    elif not record["refused"]:
-        reasons.append("answered an unanswerable question")
-    return reasons
-
-
-def failures_of(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for r in records:
-        reasons = is_failure(r)
-        if reasons:
-            out.append(
-                {
-                    "id": r["id"],
-                    "type": r["type"],
-                    "language": r["language"],
-                    "question": r["question"],
-                    "reasons": reasons,
-                    "expected_sources": sorted({e["source"] for e in r["evidence"]}),
-                    "retrieved": [
-                        f"{x['chunk_id']}{' *' if x['relevant'] else ''}"
-                        for x in r["retrieved"][:5]
-                    ],
-                    "cited": [c["chunk_id"] for c in r["citations"]],
-                    "answer": r["answer"][:300],
-                }
-            )
-    return out
-
-
 # -- run metadata --------------------------------------------------------------------------------
 
 
@@ -394,12 +303,7 @@ def run_eval(
         if on_question:
             on_question(record)
 
-    metrics = {
-        "overall": aggregate(records),
-        "by_split": group_by((r for r in records if r["split"]), "split"),
-        "by_type": group_by(records, "type"),
-        "by_language": group_by(records, "language"),
-    }
+    metrics = summarize(records)
     meta: dict[str, Any] = {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": git_commit(),
@@ -459,389 +363,3 @@ def check_floor(metrics: dict[str, Any], floor: dict[str, Any]) -> list[str]:
         if "max" in rule and value > rule["max"]:
             failures.append(f"{name}: {value:.3f} > ceiling {rule['max']:.3f}")
     return failures
-
-
-# -- comparing runs ------------------------------------------------------------------------------
-
-
-def load_run(path: str | Path) -> dict[str, Any]:
-    """A run folder's ``metrics.json`` (or that file's path)."""
-    p = Path(path)
-    if p.is_dir():
-        p = p / "metrics.json"
-    return dict(json.loads(p.read_text(encoding="utf-8")))
-
-
-def compare_runs(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    """Metric deltas (``b - a``) and the questions that got worse from run ``a`` to run ``b``."""
-    oa, ob = a["metrics"]["overall"], b["metrics"]["overall"]
-    deltas = []
-    for name, higher in MAIN_METRICS:
-        va, vb = oa.get(name), ob.get(name)
-        delta = None if va is None or vb is None else vb - va
-        better = None if delta is None or delta == 0 else (delta > 0) == higher
-        deltas.append({"metric": name, "a": va, "b": vb, "delta": delta, "better": better})
-    qa = {q["id"]: q for q in a.get("questions", [])}
-    worse = []
-    for qb in b.get("questions", []):
-        prev = qa.get(qb["id"])
-        if prev is None:
-            continue
-        changes = []
-        if prev["refused"] != qb["refused"]:
-            was_right = prev["metrics"].get("refusal_correct") == 1.0
-            if was_right:
-                changes.append("refusal: " + ("now refuses" if qb["refused"] else "now answers"))
-        for name in ("recall@5", "mrr", "citation_precision", "citation_recall", "token_f1"):
-            va, vb = prev["metrics"].get(name), qb["metrics"].get(name)
-            if va is not None and vb is not None and vb < va - 1e-9:
-                changes.append(f"{name} {va:.2f} -> {vb:.2f}")
-        if changes:
-            worse.append({"id": qb["id"], "question": qb["question"], "changes": changes})
-    return {"deltas": deltas, "worse": worse}
-
-
-def format_comparison(cmp: dict[str, Any], name_a: str = "A", name_b: str = "B") -> str:
-    lines = [
-        f"A = {name_a}",
-        f"B = {name_b}",
-        "",
-        f"{'metric':<22}{'A':>10}{'B':>10}{'B - A':>10}",
-    ]
-    for d in cmp["deltas"]:
-        fa = "-" if d["a"] is None else f"{d['a']:.3f}"
-        fb = "-" if d["b"] is None else f"{d['b']:.3f}"
-        fd = "-" if d["delta"] is None else f"{d['delta']:+.3f}"
-        mark = {True: " +", False: " !", None: ""}[d["better"]]
-        lines.append(f"{d['metric']:<22}{fa:>10}{fb:>10}{fd:>10}{mark}")
-    lines.append("")
-    lines.append(f"{len(cmp['worse'])} question(s) got worse from A to B:")
-    for w in cmp["worse"]:
-        lines.append(f"  {w['id']}: {w['question'][:80]}")
-        lines.append(f"      {'; '.join(w['changes'])}")
-    return "\n".join(lines)
-
-
-# -- reports -------------------------------------------------------------------------------------
-
-TABLE_METRICS = (
-    "n",
-    *PER_QUESTION_METRICS,
-    "refusal_accuracy",
-    "false_refusal_rate",
-    "missed_refusal_rate",
-    "latency_p50",
-)
-# What the CLI prints after a run: the table's metrics plus the tail figures.
-SUMMARY_METRICS = (
-    *(m for m in TABLE_METRICS if m not in ("n", "latency_p50")),
-    "latency_p50",
-    "latency_p95",
-)
-FAILURE_HEADERS = ["id", "type", "why", "expected", "retrieved top 5 (* = holds evidence)"]
-
-
-def failure_rows(failures: list[dict[str, Any]], joiner: str) -> list[list[Any]]:
-    """One row per failing question; ``joiner`` separates the retrieved ids (md vs html)."""
-    return [
-        [
-            f["id"],
-            f["type"],
-            "; ".join(f["reasons"]),
-            ", ".join(f["expected_sources"]),
-            joiner.join(f["retrieved"]),
-        ]
-        for f in failures
-    ]
-
-
-BASELINE_COLUMNS = ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10", "latency_p50")
-
-
-def fmt(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.2g}" if 0 < abs(value) < 0.001 else f"{value:.3f}"
-    return str(value)
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(fmt(v).replace("|", "\\|") for v in row) + " |" for row in rows]
-    return lines
-
-
-def split_groups(mt: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Test first, then tune, then all questions: the order every table shows them in."""
-    by_split = mt.get("by_split", {})
-    return {**{k: by_split[k] for k in SPLITS if k in by_split}, "all": mt["overall"]}
-
-
-def metrics_rows(groups: dict[str, dict[str, Any]]) -> list[list[Any]]:
-    return [[name, *(g.get(k) for k in TABLE_METRICS)] for name, g in groups.items()]
-
-
-def baselines_markdown(rows: Sequence[dict[str, Any]]) -> str:
-    body = _table(
-        ["system", "n", *BASELINE_COLUMNS, "note"],
-        [
-            [r["system"], r.get("n"), *(r.get(c) for c in BASELINE_COLUMNS), r.get("note", "")]
-            for r in rows
-        ],
-    )
-    return "\n".join(body) + "\n"
-
-
-def report_markdown(result: EvalResult) -> str:
-    meta, mt = result.meta, result.metrics
-    lines = [
-        "# Evaluation report",
-        "",
-        f"- time: {meta['timestamp']}; commit: `{meta.get('git_commit')}`",
-        f"- golden: `{meta['golden']}` ({mt['overall']['n']} questions); "
-        f"answerer: {meta.get('answerer')}",
-        f"- index: `{json.dumps(meta.get('index', {}), sort_keys=True)}`",
-        f"- run time: {meta.get('seconds')} s",
-        "",
-        "Retrieval metrics: answerable questions, top 10 passages. Citation and answer metrics:",
-        "answerable questions. Refusal metrics: all questions. Latency in seconds per `ask`.",
-        "",
-        "## Test and tune",
-        "",
-        "Test: held-out questions nothing was tuned on (evals/split.json); tune: the rest.",
-        "",
-        *_table(["", *TABLE_METRICS], metrics_rows(split_groups(mt))),
-        "",
-        "## By question type",
-        "",
-        *_table(["type", *TABLE_METRICS], metrics_rows(mt["by_type"])),
-        "",
-        "## By language",
-        "",
-        *_table(["language", *TABLE_METRICS], metrics_rows(mt["by_language"])),
-        "",
-    ]
-    if "judged" in mt:
-        lines += ["## Judged (LLM)", "", "```", json.dumps(mt["judged"], indent=2), "```", ""]
-    if result.baselines:
-        lines += ["## Retrieval baselines", "", baselines_markdown(result.baselines)]
-    lines += [f"## Failing questions ({len(result.failures)})", ""]
-    lines += _table(FAILURE_HEADERS, failure_rows(result.failures, "<br>"))
-    return "\n".join(lines) + "\n"
-
-
-def reliability(records: Sequence[dict[str, Any]], bins: int = 5) -> list[dict[str, float | int]]:
-    """Calibration of the refusal probability: per bin of predicted P(answerable), the mean
-    prediction, the share of questions that really are answerable, and how many there are.
-
-    >>> rs = [{"confidence": p, "answerable": a} for p, a in [(0.1, False), (0.9, True)]]
-    >>> [(b["predicted"], b["observed"], b["n"]) for b in reliability(rs, bins=2)]
-    [(0.1, 0.0, 1), (0.9, 1.0, 1)]
-    """
-    out = []
-    scored = [r for r in records if r.get("confidence") is not None]
-    for b in range(bins):
-        lo, hi = b / bins, (b + 1) / bins
-        inside = [
-            r
-            for r in scored
-            if lo <= r["confidence"] < hi or (b == bins - 1 and r["confidence"] == 1.0)
-        ]
-        if inside:
-            out.append(
-                {
-                    "predicted": sum(r["confidence"] for r in inside) / len(inside),
-                    "observed": sum(bool(r["answerable"]) for r in inside) / len(inside),
-                    "n": len(inside),
-                }
-            )
-    return out
-
-
-def _png(fig: Any) -> str:
-    import base64
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def plots(result: EvalResult, previous: dict[str, Any] | None = None) -> dict[str, str]:
-    """Base64 PNGs: metrics per type, latency histogram, and this run vs a previous one."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    out: dict[str, str] = {}
-    shown = ("recall@5", "citation_precision", "token_f1", "refusal_accuracy")
-    types = list(result.metrics["by_type"])
-    fig, ax = plt.subplots(figsize=(10, 4))
-    width = 0.8 / len(shown)
-    for i, name in enumerate(shown):
-        vals = [result.metrics["by_type"][t].get(name) or 0.0 for t in types]
-        ax.bar([x + i * width for x in range(len(types))], vals, width, label=name)
-    ax.set_xticks([x + width * (len(shown) - 1) / 2 for x in range(len(types))], types)
-    ax.set_ylim(0, 1.05)
-    ax.set_title("Metrics per question type")
-    ax.legend(fontsize=8, ncols=len(shown))
-    out["Metrics per question type"] = _png(fig)
-
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.hist([r["latency"] for r in result.questions], bins=20, color="#4c72b0")
-    ax.set_xlabel("seconds per ask")
-    ax.set_ylabel("questions")
-    ax.set_title("Latency")
-    out["Latency histogram"] = _png(fig)
-
-    test = [r for r in result.questions if r.get("split") == "test"] or result.questions
-    bins = reliability(test)
-    if bins:
-        fig, ax = plt.subplots(figsize=(5, 4.5))
-        ax.plot([0, 1], [0, 1], "--", color="#999", label="perfectly calibrated")
-        ax.plot(
-            [b["predicted"] for b in bins],
-            [b["observed"] for b in bins],
-            "o-",
-            label="answer model",
-        )
-        for x in bins:
-            ax.annotate(
-                f"n={x['n']}",
-                (x["predicted"], x["observed"]),
-                fontsize=8,
-                textcoords="offset points",
-                xytext=(4, -10),
-            )
-        ax.set_xlabel("predicted P(the sources answer the question)")
-        ax.set_ylabel("share of questions that are answerable")
-        ax.set_xlim(0, 1)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_title(
-            "Refusal probability: reliability on "
-            + ("test" if test is not result.questions else "all")
-        )
-        ax.legend(fontsize=8, loc="upper left")
-        out["Calibration of the refusal probability"] = _png(fig)
-
-    if previous is not None:
-        names = [n for n, _ in MAIN_METRICS if not n.startswith("latency")]
-        a = [previous["metrics"]["overall"].get(n) or 0.0 for n in names]
-        b = [result.metrics["overall"].get(n) or 0.0 for n in names]
-        fig, ax = plt.subplots(figsize=(10, 4))
-        xs = range(len(names))
-        ax.bar([x - 0.2 for x in xs], a, 0.4, label="previous")
-        ax.bar([x + 0.2 for x in xs], b, 0.4, label="this run")
-        ax.set_xticks(list(xs), names, rotation=35, ha="right")
-        ax.set_ylim(0, 1.05)
-        ax.legend()
-        ax.set_title("This run vs previous")
-        out["Run vs run"] = _png(fig)
-    return out
-
-
-def _html_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    import html
-
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(fmt(v))}</td>" for v in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def report_html(
-    result: EvalResult,
-    previous: dict[str, Any] | None = None,
-    comparison: dict[str, Any] | None = None,
-) -> str:
-    """A self-contained HTML report: tables and base64-embedded PNG plots."""
-    import html
-
-    mt, meta = result.metrics, result.meta
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>nds-assistant eval</title>",
-        "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
-        "table{border-collapse:collapse;margin:1em 0;font-size:13px}"
-        "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
-        "td:first-child,th:first-child{text-align:left}img{max-width:100%}</style>",
-        "</head><body><h1>Evaluation report</h1>",
-        f"<p>{html.escape(meta['timestamp'])} · commit {html.escape(str(meta.get('git_commit')))}"
-        f" · {mt['overall']['n']} questions · answerer {html.escape(str(meta.get('answerer')))}"
-        f" · {meta.get('seconds')} s</p>",
-        "<h2>Test and tune</h2>",
-        "<p>Test: held-out questions nothing was tuned on (evals/split.json); tune: the rest.</p>",
-        _html_table(["", *TABLE_METRICS], metrics_rows(split_groups(mt))),
-        "<h2>By question type</h2>",
-        _html_table(["type", *TABLE_METRICS], metrics_rows(mt["by_type"])),
-        "<h2>By language</h2>",
-        _html_table(["language", *TABLE_METRICS], metrics_rows(mt["by_language"])),
-    ]
-    if result.baselines:
-        parts += [
-            "<h2>Retrieval baselines</h2>",
-            _html_table(
-                ["system", "n", *BASELINE_COLUMNS, "note"],
-                [
-                    [
-                        r["system"],
-                        r.get("n"),
-                        *(r.get(c) for c in BASELINE_COLUMNS),
-                        r.get("note", ""),
-                    ]
-                    for r in result.baselines
-                ],
-            ),
-        ]
-    if comparison is not None:
-        parts += [
-            "<h2>Compared with the previous run</h2>",
-            _html_table(
-                ["metric", "previous", "this run", "delta"],
-                [[d["metric"], d["a"], d["b"], d["delta"]] for d in comparison["deltas"]],
-            ),
-            f"<p>{len(comparison['worse'])} question(s) got worse: "
-            + html.escape(", ".join(w["id"] for w in comparison["worse"]))
-            + "</p>",
-        ]
-    for title, data in plots(result, previous).items():
-        parts.append(
-            f"<h2>{html.escape(title)}</h2><img alt='{html.escape(title)}' "
-            f"src='data:image/png;base64,{data}'>"
-        )
-    parts += [
-        f"<h2>Failing questions ({len(result.failures)})</h2>",
-        _html_table(FAILURE_HEADERS, failure_rows(result.failures, " ")),
-        "</body></html>",
-    ]
-    return "\n".join(parts)
-
-
-def write_reports(
-    result: EvalResult, out_dir: str | Path, *, compare_to: str | Path | None = None
-) -> None:
-    """``metrics.json``, ``report.md``, ``report.html`` (and ``baselines.md``) in ``out_dir``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    previous = load_run(compare_to) if compare_to else None
-    comparison = compare_runs(previous, result.to_dict()) if previous is not None else None
-    if comparison is not None:
-        result.meta["compared_to"] = str(compare_to)
-    (out / "metrics.json").write_text(
-        json.dumps(result.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
-    )
-    (out / "report.md").write_text(report_markdown(result), encoding="utf-8")
-    (out / "report.html").write_text(report_html(result, previous, comparison), encoding="utf-8")
-    if result.baselines:
-        (out / "baselines.md").write_text(
-            "# Retrieval baselines\n\n" + baselines_markdown(result.baselines), encoding="utf-8"
-        )
