@@ -129,6 +129,26 @@ def _stack(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-3), 1 - 1e-3)
+    return math.log(p / (1 - p))
+
+
+def prior_shift(train: Sequence[Example]) -> float:
+    """How far the near-miss negatives moved the refusal model's log-odds.
+
+    They make training about half unanswerable, while real questions are mostly answerable;
+    the standard correction for a shifted class prior adds logit(real prior) - logit(training
+    prior) to the intercept. Ranking, and so every refusal, stays the same (the threshold moves
+    with it); the probability then means what it says on real questions.
+    """
+    y = [e.answerable for e in train]
+    real = [e.answerable for e in train if e.variant == "real"]
+    if not real or len(set(y)) < 2:
+        return 0.0
+    return _logit(float(np.mean(real))) - _logit(float(np.mean(y)))
+
+
 def _question_rows(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
     x = np.vstack([e.features.question_row(e.logits) for e in examples])
     y = np.array([e.answerable for e in examples], dtype=int)
@@ -268,7 +288,11 @@ def fit(
     # The refusal model learns from out-of-fold sentence scores: on a new question the best
     # sentence's score comes from a model that never saw it.
     used = [e for e in examples if augment or e.variant == "real"]
-    answerable = fit_logistic(*_question_rows(used), QUESTION_FEATURES)
+    raw = fit_logistic(*_question_rows(used), QUESTION_FEATURES)
+    shift = prior_shift(used)
+    answerable = Logistic(raw.features, raw.mean, raw.scale, raw.coef, raw.intercept + shift)
+    # The threshold was chosen on unshifted out-of-fold probabilities: move it the same way.
+    threshold = 1 / (1 + math.exp(-(_logit(cv["refusal_threshold"]) + shift)))
     meta = {
         "how": "evals/fit.py: logistic regressions on the tune split of evals/split.json, "
         f"{FOLDS} folds grouped by question; refusal threshold: highest with out-of-fold "
@@ -289,7 +313,9 @@ def fit(
         "cv_boosting_top1_holds_evidence": boosting_top1(examples),
     }
     cv["boosting_top1_holds_evidence"] = meta["cv_boosting_top1_holds_evidence"]
-    model = AnswerModel(sentence, answerable, cv["refusal_threshold"], cv["quote_bar"], meta)
+    cv["calibrated_threshold"] = threshold
+    meta["prior_shift"] = shift
+    model = AnswerModel(sentence, answerable, threshold, cv["quote_bar"], meta)
     if out is not None:
         model.save(out)
     return model, cv
