@@ -31,8 +31,9 @@ REQUIRED = {
     "evidence": list,
 }
 OPTIONAL = {"history": list, "notes": str}
-# d = dev questions, g = written later (both used for tuning), n = held-out test split.
-ID_RE = re.compile(r"^[dgn]\d{3}$")
+# d = dev questions, g = written later (both used for tuning), n = held-out test split,
+# t = written in session 4 for the tune split (training data for the answer model).
+ID_RE = re.compile(r"^[dgnt]\d{3}$")
 
 MIN_QUESTIONS = 100
 MIN_PER_TYPE = 5
