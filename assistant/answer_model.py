@@ -10,6 +10,8 @@ only reads it and applies it with numpy, so answering needs no scikit-learn.
 - ``answerable``: P(the sources answer the question | the best sentence's score and the
   evidence features). Below ``refusal_threshold`` the assistant refuses.
 - ``quote_bar``: a sentence besides the best one is quoted only when its probability clears it.
+- ``hard_refusals``: answer-type checks that refuse by themselves ("hoeveel" with no number
+  next to the thing counted), when cross-validation found that they refuse better.
 
 >>> m = Logistic(("a", "b"), [0.0, 1.0], [1.0, 2.0], [2.0, -1.0], 0.5)
 >>> [round(float(x), 3) for x in m.logit([[1.0, 3.0], [0.0, 1.0]])]
@@ -81,6 +83,13 @@ class AnswerModel:
     refusal_threshold: float  # refuse below this P(answerable)
     quote_bar: float  # quote a further sentence only at or above this P(holds the answer)
     meta: dict[str, Any] = field(default_factory=dict)  # training hash, CV scores, how
+    # Question features (answer-type checks) that refuse by themselves when set: chosen by CV.
+    hard_refusals: tuple[str, ...] = ()
+
+    def forced_refusal(self, row: Any) -> bool:
+        """Does one of the hard checks fire on this question row?"""
+        values = np.asarray(row, dtype=float).reshape(-1)
+        return any(values[QUESTION_FEATURES.index(name)] > 0 for name in self.hard_refusals)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +98,7 @@ class AnswerModel:
             "answerable": self.answerable.to_dict(),
             "refusal_threshold": self.refusal_threshold,
             "quote_bar": self.quote_bar,
+            "hard_refusals": list(self.hard_refusals),
             "meta": self.meta,
         }
 
@@ -105,7 +115,11 @@ class AnswerModel:
             float(data["refusal_threshold"]),
             float(data["quote_bar"]),
             dict(data.get("meta", {})),
+            tuple(data.get("hard_refusals", ())),
         )
+        unknown = set(model.hard_refusals) - set(QUESTION_FEATURES)
+        if unknown:
+            raise ConfigError(f"{origin}: unknown hard refusal {sorted(unknown)}; refit it")
         for part, names in (("sentence", SENTENCE_FEATURES), ("answerable", QUESTION_FEATURES)):
             if getattr(model, part).features != names:
                 raise ConfigError(

@@ -133,16 +133,17 @@ class ExtractiveAnswerer:
             named=req.named_documents,
         )
 
-    def judge(self, req: AnswerRequest, fs: FeatureSet) -> tuple[np.ndarray, float]:
+    def judge(self, req: AnswerRequest, fs: FeatureSet) -> tuple[np.ndarray, float, bool]:
         """Each candidate's probability of holding the answer (their ``score`` becomes the
-        model's logit) and the probability that the sources answer the question."""
+        model's logit), the probability that the sources answer the question, and whether an
+        answer-type check refuses by itself (the model's ``hard_refusals``)."""
         model = self.model
         if not fs.candidates:
-            return np.zeros(0), 0.0
+            return np.zeros(0), 0.0, False
         logits = model.sentence.logit(fs.sentence)
         row = fs.question_row(logits)
         answerable = float(model.answerable.prob(row)[0])
-        return 1.0 / (1.0 + np.exp(-logits)), answerable
+        return 1.0 / (1.0 + np.exp(-logits)), answerable, model.forced_refusal(row)
 
     # -- composing ---------------------------------------------------------------------------
     def select(
@@ -260,9 +261,9 @@ class AnswerRequest:
 def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answer:
     """Pick, check and compose; refuse when the model rates the sources unlikely to answer."""
     fs = answerer.featurize(req)
-    probs, answerable = answerer.judge(req, fs)
+    probs, answerable, forced = answerer.judge(req, fs)
     cands = fs.candidates
-    if not cands or answerable < answerer.refusal_threshold:
+    if not cands or forced or answerable < answerer.refusal_threshold:
         return req.answer(
             refusal_text(req.language, req.passages),
             [],

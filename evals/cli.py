@@ -6,7 +6,7 @@
     nds-assistant eval compare RUN_A RUN_B [--html OUT] [--fail-on-worse]
     nds-assistant eval export-csv RUN --out FILE   (one row per question, for a spreadsheet)
     nds-assistant eval report RUN                  (render report.md/.html of a stored run again)
-    nds-assistant eval fit [--no-augment] [--out FILE]   (the answer model, on the tune split)
+    nds-assistant eval fit [--out FILE]   (the answer model, on the tune split)
 
 ``main`` takes the arguments after ``eval`` (a leading ``eval`` is accepted too).
 Exit codes: 0 ok; 1 the floor (``--check-floor``) was missed or ``compare`` found regressions
@@ -163,11 +163,6 @@ def _fit_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", type=Path, help="split file (default: evals/split.json)")
     p.add_argument("--out", type=Path, help="model file to write")
     p.add_argument("--index", type=Path, help="index folder (default: settings / NDS_INDEX_DIR)")
-    p.add_argument(
-        "--no-augment",
-        action="store_true",
-        help="no near-miss negatives (answerable questions asked without their evidence)",
-    )
     return p
 
 
@@ -185,7 +180,6 @@ def fit_main(argv: Sequence[str]) -> int:
             Assistant(settings=settings),
             golden=args.golden,
             split=args.split,
-            augment=not args.no_augment,
             out=args.out or MODEL_PATH,
         )
     except (NDSError, ValueError, OSError) as exc:
@@ -193,8 +187,10 @@ def fit_main(argv: Sequence[str]) -> int:
         return 2
     print(f"wrote {args.out or MODEL_PATH}")
     for key, value in cv.items():
-        if key != "p_answer":
+        if key not in ("p_answer", "hard_refusals", "augmented_negatives"):
             print(f"  {key:<34}{value if value is None else round(float(value), 3)}")
+    print(f"  {'near-miss negatives':<34}{cv['augmented_negatives']}")
+    print(f"  {'hard answer-type refusals':<34}{', '.join(cv['hard_refusals']) or 'none'}")
     return 0
 
 

@@ -181,3 +181,28 @@ def test_fit_writes_a_model_the_assistant_answers_with(tmp_path: Path) -> None:
     answer = refit.ask("Wat maakt het federatief datastelsel mogelijk?")
     assert answer.confidence is not None and 0 <= answer.confidence <= 1
     assert answer.refused == (answer.confidence < model.refusal_threshold)
+
+
+def test_a_hard_answer_type_refusal_refuses_whatever_the_probability(tmp_path: Path) -> None:
+    """With ``date_missing`` among the model's hard refusals, a "wanneer" question whose best
+    sentences hold no date is refused even at threshold 0; the same question is answered by
+    a model without hard refusals, and a question the pages do date is answered by both."""
+    settings = index_corpus(
+        tmp_path, {"nds.md": NDS_PRIORITIES, "fds.md": DATA_SYSTEM}, FakeEmbedder()
+    )
+    hard, soft = tmp_path / "hard.json", tmp_path / "soft.json"
+    model = _model(threshold=0.0)
+    AnswerModel(model.sentence, model.answerable, 0.0, 0.3, {}, ("date_missing",)).save(hard)
+    model.save(soft)
+
+    def ask(path: Path, question: str) -> bool:
+        bot = Assistant(
+            settings=settings.with_overrides(answer_model=path, refusal_threshold=0.0),
+            embedder=FakeEmbedder(),
+        )
+        return bot.ask(question).refused
+
+    undated = "Wanneer is de NDS opgesteld door het Rijk en de gemeenten?"
+    dated = "Wanneer moet het federatief datastelsel volledig werken?"
+    assert ask(hard, undated) and not ask(soft, undated)
+    assert not ask(hard, dated)

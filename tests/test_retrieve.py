@@ -175,10 +175,12 @@ def test_the_same_sentence_in_several_documents_is_quoted_once_and_cited_for_eac
     bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
     answer = bot.ask("Wat is de prioriteit van gemeenten volgens de VNG?")
     assert not answer.refused
-    sentence = "De prioriteit van gemeenten is dienstverlening aan burgers."
-    assert answer.text.count(sentence) == 1  # quoted once ...
-    cited = [c for c in answer.citations if c.quote == sentence]
-    assert len(cited) >= 2 and len({c.source_id for c in cited}) == len(cited)  # ... per document
+    # Every sentence of the six VNG pages is in all six: whichever is quoted, it is quoted
+    # once and cited for each document that has it.
+    for sentence in dict.fromkeys(c.quote for c in answer.citations):
+        assert answer.text.count(sentence) == 1  # quoted once ...
+        cited = [c for c in answer.citations if c.quote == sentence]
+        assert len(cited) >= 2 and len({c.source_id for c in cited}) == len(cited)  # ... each
     for i, c in enumerate(answer.citations, start=1):
         assert f"[{i}]" in answer.text and c.quote in c.passage
 
