@@ -143,15 +143,20 @@ class OpenAIEmbedder:
     def _probe(self) -> Endpoint:
         models: list[dict[str, Any]] = []
         if self._model is None or self._prefix == "auto":
-            models = self._list_models(required=self._model is None)
+            models = self._list_models()
         model = self._model
         if model is None:
             ids = [str(m.get("id")) for m in models if m.get("id")]
-            if len(ids) != 1:
-                offered = ", ".join(ids) if ids else "none"
+            if not ids:
+                raise ConfigError(
+                    f"The embedding server at {self.base_url} lists no models at "
+                    f"{self.base_url}/models. Set NDS_EMBED_MODEL to the model it serves, and "
+                    "check that NDS_EMBED_BASE_URL is its API root (e.g. http://host:8000/v1)."
+                )
+            if len(ids) > 1:
                 raise ConfigError(
                     f"The embedding server at {self.base_url} offers {len(ids)} models "
-                    f"({offered}); set NDS_EMBED_MODEL to the one to use."
+                    f"({', '.join(ids)}); set NDS_EMBED_MODEL to the one to use."
                 )
             model = ids[0]
         prefix: PrefixMode
@@ -174,9 +179,9 @@ class OpenAIEmbedder:
             )
         return Endpoint(model, reported or model, dim, prefix)
 
-    def _list_models(self, *, required: bool) -> list[dict[str, Any]]:
-        # Some servers have no /models; fine unless we need it to pick the model.
-        reply = self._request("GET", "/models", None, missing_ok=not required)
+    def _list_models(self) -> list[dict[str, Any]]:
+        # Some servers have no /models: fine when NDS_EMBED_MODEL names the model.
+        reply = self._request("GET", "/models", None, missing_ok=True)
         data = reply.get("data") if isinstance(reply, dict) else None
         return [m for m in data if isinstance(m, dict)] if isinstance(data, list) else []
 

