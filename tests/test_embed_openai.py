@@ -161,6 +161,26 @@ def test_cli_ingests_and_answers_through_the_server(
     assert err.startswith("error:") and "openai/multilingual-e5-small" in err
 
 
+def test_chat_says_unavailable_when_the_embedding_server_stops(tmp_path: Path) -> None:
+    from assistant.chat import ChatBackend
+    from assistant.messages import frame
+
+    with LocalEmbeddingServer(threads=1, log_path=tmp_path / "serve.log") as server:
+        settings = index_corpus(
+            tmp_path / "kb", CORPUS, embedder="openai", embed_base_url=server.base_url
+        )
+        settings = settings.with_overrides(embed_retries=1, feedback_db=tmp_path / "fb.sqlite3")
+        backend = ChatBackend(Assistant(settings=settings), settings)
+        *_, (_, _, _, turns) = backend.respond(QUESTIONS[1], [], None, None, None)
+        assert not turns[-1]["error"] and "2030" in turns[-1]["answer"]
+    # The server is gone: the official reads "try again later", the log gets the reason.
+    *_, (chat, _, panel, turns) = backend.respond(QUESTIONS[0], turns, None, None, None)
+    assert turns[-1]["error"] and turns[-1]["answer"] == frame(
+        settings.chat_language, "unavailable"
+    )
+    assert "Traceback" not in chat[-1]["content"] and "Traceback" not in panel
+
+
 # -- settings -----------------------------------------------------------------------------------
 
 
