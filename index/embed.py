@@ -253,11 +253,13 @@ class CachedEmbedder:
         if missing:
             from tqdm import tqdm
 
+            # A remote embedder may send several batches at once (NDS_EMBED_CONCURRENCY).
+            step = batch_size * max(1, int(getattr(self.inner, "parallel_batches", 1)))
             with tqdm(
                 total=len(missing), desc="Embedding", unit="chunk", disable=not progress
             ) as bar:
-                for i in range(0, len(missing), batch_size):
-                    part = missing[i : i + batch_size]
+                for i in range(0, len(missing), step):
+                    part = missing[i : i + step]
                     vectors = self.inner.embed_passages(part)
                     self.store(part, vectors)
                     cached.update({text_hash(t): v for t, v in zip(part, vectors, strict=True)})

