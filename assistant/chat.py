@@ -29,7 +29,7 @@ from assistant.core import Assistant
 from assistant.feedback import FeedbackError, FeedbackStore
 from assistant.messages import frame
 from assistant.types import Answer, Citation, Filters, Passage
-from index.errors import ConfigError, IndexUnavailableError
+from index.errors import ConfigError, EmbeddingServerError, IndexUnavailableError
 from index.settings import Settings
 
 log = logging.getLogger("nds_assistant.chat")
@@ -456,8 +456,9 @@ class ChatBackend:
                     yield render_messages(turns, (question, text)), gr.skip(), gr.skip(), gr.skip()
             if answer is None:
                 raise RuntimeError("the assistant ended without a final answer")
-        except IndexUnavailableError:
-            log.warning("index unavailable while answering", exc_info=True)
+        except (IndexUnavailableError, EmbeddingServerError):
+            # A Chroma or embedding server that is down: "try again later", not "an error".
+            log.warning("index or embedding server unavailable while answering", exc_info=True)
             answer, error = None, True
             text = frame(lang, "unavailable")
         except Exception:

