@@ -220,6 +220,7 @@ class AdminBackend:
         max_bytes = int(self.settings.max_file_mb * 2**20)
         rows: dict[str, Row] = {}
         saved: list[str] = []
+        new_files: list[Path] = []
         for tmp in paths:
             name = Path(tmp).name
             try:
@@ -230,10 +231,13 @@ class AdminBackend:
                         f"file is too large: {size / 2**20:.1f} MB exceeds the limit of "
                         f"{self.settings.max_file_mb:g} MB",
                     )
+                is_new = not (self.settings.sources_dir / name).exists()
                 target = save_upload(
                     self.settings.sources_dir, name, Path(tmp).read_bytes(), max_bytes=max_bytes
                 )
                 saved.append(target.name)
+                if is_new:
+                    new_files.append(target)
             except UploadError as exc:
                 rows[name] = (name, "geweigerd", t(lang, "refused", reason=exc.reason))
             except OSError as exc:
@@ -247,6 +251,11 @@ class AdminBackend:
                 for r in report.results:
                     if r.path in saved:
                         rows[r.path] = self._row(r.path, r.status, r.chunks, r.reason)
+                        # A new file that ingest refused (e.g. a copy of an indexed one) is
+                        # not left behind, or every later ingest would report it again.
+                        gone = [f for f in new_files if f.name == r.path]
+                        if r.status == "failed" and gone:
+                            gone[0].unlink(missing_ok=True)
                     elif r.status == "failed":
                         others.append(self._row(r.path, r.status, r.chunks, r.reason))
         ordered = [rows[Path(p).name] for p in paths if Path(p).name in rows]

@@ -77,6 +77,11 @@ def test_admin_upload_is_reported_per_file_and_searchable(
     assert sorted(p.name for p in sources.iterdir()) == ["haven.md", "nds-prioriteiten.md"]
     # The open assistant sees the new document without a restart.
     assert any(d["doc_id"] == "haven" for d in backend.assistant.documents())
+    # A new file that ingest refuses (a copy of an indexed one) is not left in the folder.
+    copy = _upload(tmp_path, "haven-kopie.md", Path(good).read_text(encoding="utf-8"))
+    report, *_ = backend.on_upload([copy], _as("beheer"))
+    assert "haven-kopie.md</td><td>Geweigerd: same content as haven.md" in report
+    assert not (sources / "haven-kopie.md").exists()
 
 
 def test_corrections_stay_inside_the_sources_folder(backend: AdminBackend, tmp_path: Path) -> None:
