@@ -576,8 +576,12 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             elem_id="ai-notice",
             js_on_load=None,
         )
-        with gr.Accordion(_t(lang, "docs", n=len(docs)), open=False, elem_id="documenten"):
-            gr.HTML(documents_html(docs, lang), elem_id="documenten-lijst", js_on_load=None)
+        with gr.Accordion(
+            _t(lang, "docs", n=len(docs)), open=False, elem_id="documenten"
+        ) as docs_box:
+            docs_list = gr.HTML(
+                documents_html(docs, lang), elem_id="documenten-lijst", js_on_load=None
+            )
 
         turns = gr.State([])
         rated_turn = gr.State(None)
@@ -721,6 +725,13 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             [rating, comment],
             api_visibility="private",
         )
+
+        def show_documents() -> tuple[Any, str]:
+            # Documents an admin uploaded since the app was built (index.reader reloads).
+            now = assistant.documents()
+            return gr.Accordion(label=_t(lang, "docs", n=len(now))), documents_html(now, lang)
+
+        app.load(show_documents, None, [docs_box, docs_list], api_visibility="private")
         admin_tab.wire(app)
     return app
 

@@ -128,6 +128,16 @@ def test_admin_uploads_a_real_pdf_and_the_chat_cites_it(
         titles = page.locator("#bronnen .bron-titel").all_inner_texts()
         assert any(REAL_TITLES[FAQ] in t for t in titles), titles
         assert page.locator("#bronnen .bron-meta").count() >= 1
+        # A fresh page lists it among the documents.
+        page.reload()
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        page.wait_for_function(
+            "() => document.querySelector('#documenten').innerText.includes('(3)')",
+            timeout=30_000,
+        )
+        page.click("#documenten button, #documenten .label-wrap")  # open the list
+        page.wait_for_selector("#documenten-lijst table", state="visible")
+        assert REAL_TITLES[FAQ] in page.locator("#documenten-lijst").inner_text()
 
         # Correct the publisher: stored beside the file, read by the ingest that follows.
         documenten_tab(page).click()

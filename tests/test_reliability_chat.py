@@ -497,6 +497,7 @@ def test_api_surface_is_the_question_only(chat_app: App) -> None:
         "on_like",
         "on_send",
         "show_takeaway",
+        "show_documents",
         "on_load",
         "on_upload",
         "on_pick",
