@@ -445,7 +445,8 @@ def pdf_main_heading(page: Any) -> str | None:
     Font size is the size set by ``Tf`` times the vertical scale of text and transformation
     matrix (Word's PDFs set size 1 and scale the matrix to 18). The heading is the first run
     of consecutive pieces at that size; lines are joined with a space, pieces on one line
-    without. It must be larger than the page's body text and hold a word of 3+ letters.
+    without. It must be 15% larger than the most used other size and hold a word of 3+
+    letters; if it is itself the most used size, it must be cover-large (16 pt or more).
     """
     pieces: list[tuple[float, float, str]] = []  # (size, baseline y, text)
 
@@ -506,8 +507,8 @@ def _is_junk_title(title: str) -> bool:
         return True
     if re.fullmatch(r"(?:document|doc|presentatie|presentation|naamloos)\s*\d+", lowered):
         return True
-    # one "word" glued with underscores or digits: a file or template name
-    return " " not in lowered and bool(re.search(r"_|\d", lowered))
+    # one "word" glued with underscores: a file or template name ("COVID-19" is a title)
+    return " " not in lowered and "_" in lowered
 
 
 _HTML_DROP = ("nav", "header", "footer", "aside", "script", "style", "form", "noscript", "template")

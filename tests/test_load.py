@@ -669,7 +669,8 @@ def test_file_and_template_names_are_not_titles(title: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "title", ["Veelgestelde vragen Generatieve AI compliance", "NDS 2025", "AI-verordening"]
+    "title",
+    ["Veelgestelde vragen Generatieve AI compliance", "NDS 2025", "AI-verordening", "COVID-19"],
 )
 def test_real_titles_are_not_junk(title: str) -> None:
     assert not index.load._is_junk_title(title)
