@@ -25,6 +25,9 @@ from urllib.parse import urlparse
 
 import gradio as gr
 
+from assistant import takeaway
+from assistant.chat_admin import AdminBackend, build_admin_tab
+from assistant.chat_admin import t as admin_t
 from assistant.core import Assistant
 from assistant.feedback import FeedbackError, FeedbackStore
 from assistant.messages import frame
@@ -574,13 +577,21 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             elem_id="ai-notice",
             js_on_load=None,
         )
-        with gr.Accordion(_t(lang, "docs", n=len(docs)), open=False, elem_id="documenten"):
-            gr.HTML(documents_html(docs, lang), elem_id="documenten-lijst", js_on_load=None)
+        with gr.Accordion(
+            _t(lang, "docs", n=len(docs)), open=False, elem_id="documenten"
+        ) as docs_box:
+            docs_list = gr.HTML(
+                documents_html(docs, lang), elem_id="documenten-lijst", js_on_load=None
+            )
 
         turns = gr.State([])
         rated_turn = gr.State(None)
 
-        with gr.Row(equal_height=False):
+        admin = AdminBackend(assistant, settings)
+        with (
+            gr.Tab(admin_t(lang, "tab_chat"), id="gesprek", elem_id="tab-gesprek"),
+            gr.Row(equal_height=False),
+        ):
             with gr.Column(scale=3, min_width=420):
                 chatbot = gr.Chatbot(
                     label=_t(lang, "chat"),
@@ -609,6 +620,12 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 with gr.Row():
                     ask = gr.Button(_t(lang, "ask"), variant="primary", elem_id="ask", scale=2)
                     new = gr.Button(_t(lang, "new"), variant="secondary", elem_id="new", scale=1)
+                meenemen = gr.HTML(
+                    takeaway.takeaway_html([], lang),
+                    elem_id="meenemen",
+                    js_on_load=takeaway.TAKEAWAY_JS,
+                    padding=True,
+                )
                 with gr.Group(elem_id="feedback-area"):
                     gr.HTML(
                         f"<h2>{_e(_t(lang, 'feedback'))}</h2><p>{_e(_t(lang, 'feedback_help'))}"
@@ -667,25 +684,41 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     label=_t(lang, "sources"),
                 )
 
+        admin_tab = build_admin_tab(admin)
+
+        def show_takeaway(turns: list[dict[str, Any]] | None) -> str:
+            return takeaway.takeaway_html(turns or [], lang)
+
         answer_io: dict[str, Any] = {
             "fn": backend.respond,
             "inputs": [question, turns, publisher, doc_type, period],
             "outputs": [chatbot, question, sources, turns],
             "show_progress": "minimal",
         }
-        question.submit(**answer_io, api_name="ask")
-        ask.click(**answer_io, api_visibility="private")
+        takeaway_io: dict[str, Any] = {
+            "fn": show_takeaway,
+            "inputs": [turns],
+            "outputs": [meenemen],
+            "queue": False,
+            "api_visibility": "private",
+        }
+        question.submit(**answer_io, api_name="ask").then(**takeaway_io)
+        ask.click(**answer_io, api_visibility="private").then(**takeaway_io)
         chatbot.example_select(
             _pick_example, None, question, queue=False, api_visibility="private"
-        ).then(**answer_io, api_visibility="private")
+        ).then(**answer_io, api_visibility="private").then(**takeaway_io)
 
         def reset() -> tuple[Any, ...]:
             return [], [], sources_html(None, lang), None, None, "", ""
 
         reset_outputs = [chatbot, turns, sources, rated_turn, rating, comment, question]
-        new.click(reset, None, reset_outputs, queue=False, api_visibility="private")
+        new.click(reset, None, reset_outputs, queue=False, api_visibility="private").then(
+            **takeaway_io
+        )
         # Gradio's own trash button on the chat must clear the conversation state too.
-        chatbot.clear(reset, None, reset_outputs, queue=False, api_visibility="private")
+        chatbot.clear(reset, None, reset_outputs, queue=False, api_visibility="private").then(
+            **takeaway_io
+        )
         chatbot.like(backend.on_like, [turns], [rating, rated_turn], api_visibility="private")
         send.click(
             backend.on_send,
@@ -693,6 +726,14 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             [rating, comment],
             api_visibility="private",
         )
+
+        def show_documents() -> tuple[Any, str]:
+            # Documents an admin uploaded since the app was built (index.reader reloads).
+            now = assistant.documents()
+            return gr.Accordion(label=_t(lang, "docs", n=len(now))), documents_html(now, lang)
+
+        app.load(show_documents, None, [docs_box, docs_list], api_visibility="private")
+        admin_tab.wire(app)
     return app
 
 
@@ -843,7 +884,9 @@ def launch(
         quiet=quiet,
         footer_links=[],
         theme=theme(),
-        css=CSS,
+        css=CSS + takeaway.CSS,
+        # Uploads (admins only) are refused above the ingest limit before they are stored.
+        max_file_size=f"{settings.max_file_mb:g}mb",
         js=_lang_js(language),
         enable_monitoring=False,
         mcp_server=False,

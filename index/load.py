@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 
 from index.errors import LoadError
+from index.sidecar import is_sidecar, read_correction, sidecar_bytes
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -39,6 +40,7 @@ __all__ = [
     "decode_text",
     "iter_source_files",
     "load_file",
+    "pdf_main_heading",
     "split_front_matter",
 ]
 
@@ -124,25 +126,35 @@ def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocume
         raise LoadError(where, f"could not read {fmt} file: {_one_line(exc)}") from exc
 
     metadata = _normalise_metadata(meta)
+    # An admin's correction (index.sidecar) wins over what the file says about itself.
+    try:
+        metadata.update(read_correction(path))
+        extra = sidecar_bytes(path)
+    except (ValueError, OSError) as exc:
+        raise LoadError(where, f"metadata correction: {_one_line(str(exc))}") from None
     title = metadata.get("title")
     if not isinstance(title, str) or not title.strip():
         metadata["title"] = _title_from_stem(path)
     metadata["format"] = fmt
     metadata["source_file"] = path.name
+    digest = hashlib.sha256(raw)
+    if extra is not None:  # a changed correction must re-index the document
+        digest.update(b"\0correction\0" + extra)
     return LoadedDocument(
         doc_id=path.stem,
         source_path=path,
         format=fmt,
         pages=pages,
         metadata=metadata,
-        content_hash=hashlib.sha256(raw).hexdigest(),
+        content_hash=digest.hexdigest(),
     )
 
 
 def iter_source_files(sources_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Walk ``sources_dir`` recursively in sorted order: (files to load, refused (path, reason)).
 
-    Names starting with "." (hidden) or "_" and README files are skipped silently.
+    Names starting with "." (hidden) or "_", README files and metadata corrections
+    (``*.meta.yaml``, see :mod:`index.sidecar`) are skipped silently.
     """
     sources_dir = Path(sources_dir)
     if not sources_dir.is_dir():
@@ -160,6 +172,8 @@ def iter_source_files(sources_dir: Path) -> tuple[list[Path], list[tuple[Path, s
         for entry in entries:
             name = entry.name
             if name.startswith((".", "_")) or Path(name).stem.lower() == "readme":
+                continue
+            if is_sidecar(entry) and entry.is_file():
                 continue
             if entry.is_symlink():
                 try:
@@ -375,26 +389,126 @@ def _load_pdf(raw: bytes, path: Path) -> Loaded:
         info = reader.metadata
     except Exception:
         info = None
+    meta_title = _clean_str(_safe(lambda: info.title)) if info is not None else ""
+    meta["title"] = _pdf_title(meta_title, reader, pages)
     if info is not None:
-        title = _clean_str(_safe(lambda: info.title))
-        if title and not _is_junk_title(title):
-            meta["title"] = title
         author = _clean_str(_safe(lambda: info.author))
         if author:
+            # Kept, but never the publisher: it is mostly the person who made the file, and
+            # an official would see that name as the publisher in every citation.
             meta["author"] = author
-            meta["publisher"] = author
+        company = _clean_str(_safe(lambda: info.get("/Company")))
+        if company and not _is_junk_title(company):
+            meta["publisher"] = company  # Office's organisation field
         created = _safe(lambda: info.creation_date)
-        if isinstance(created, dt.datetime):
+        if isinstance(created, dt.datetime) and _plausible_date(created.date()):
             meta["date"] = created.date().isoformat()
     meta["pages"] = len(pages)
     return pages, meta
 
 
+def _plausible_date(day: dt.date) -> bool:
+    """Creation dates of 1970 or the future come from unset or wrong clocks."""
+    return dt.date(1990, 1, 1) <= day <= dt.date.today() + dt.timedelta(days=1)
+
+
+def _pdf_title(meta_title: str, reader: Any, pages: list[str]) -> str | None:
+    """The metadata title if it is a real title printed on the first pages; else the first
+    page's main heading; else a non-junk metadata title; else None (the file name follows)."""
+    usable = bool(meta_title) and not _is_junk_title(meta_title)
+    if usable and _occurs_in(meta_title, " ".join(pages[:2])):
+        return meta_title
+    # The first page with text: a cover may be only an image.
+    first = next((n for n in range(min(2, len(pages))) if pages[n].strip()), None)
+    if first is not None:
+        heading = _safe(lambda: pdf_main_heading(reader.pages[first]))
+        if heading:
+            return str(heading)
+    return meta_title if usable else None
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _occurs_in(title: str, text: str) -> bool:
+    return f" {_words(title)} " in f" {_words(text)} "
+
+
+_MAX_HEADING = 300
+_COVER_SIZE = 16.0  # points: a cover page's title may be most of its text, body text is not
+
+
+def pdf_main_heading(page: Any) -> str | None:
+    """The text in the largest font on a pypdf page, if it stands out as a heading.
+
+    Font size is the size set by ``Tf`` times the vertical scale of text and transformation
+    matrix (Word's PDFs set size 1 and scale the matrix to 18). The heading is the first run
+    of consecutive pieces at that size; lines are joined with a space, pieces on one line
+    without. It must be 15% larger than the most used other size and hold a word of 3+
+    letters; if it is itself the most used size, it must be cover-large (16 pt or more).
+    """
+    pieces: list[tuple[float, float, str]] = []  # (size, baseline y, text)
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: Any, size: float) -> None:
+        if not text.strip():
+            return
+        # the text matrix times the transformation matrix: its vertical scale and y offset
+        m2, m3 = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        pieces.append((round(abs(size) * (m2 * m2 + m3 * m3) ** 0.5, 1), y, text))
+
+    page.extract_text(visitor_text=visit)
+    if not pieces:
+        return None
+    weight: dict[float, int] = {}
+    for size, _, text in pieces:
+        weight[size] = weight.get(size, 0) + len(text.strip())
+    for top in sorted(weight, reverse=True):
+        # Compared with the most used other size: on a cover page the title may well be
+        # most of the text; a page in one size has no heading.
+        others = [s for s in weight if s != top]
+        if not others or top < max(others, key=lambda s: weight[s]) * 1.15:
+            return None
+        if weight[top] >= max(weight.values()) and top < _COVER_SIZE:
+            return None  # the page's most used size is body text, unless it is cover-large
+        run: list[tuple[float, str]] = []
+        for size, y, text in pieces:
+            if abs(size - top) <= 0.25:
+                run.append((y, text))
+            elif run:
+                break
+        parts: list[str] = []
+        last_y: float | None = None
+        for y, text in run:
+            if last_y is not None and abs(y - last_y) > top * 0.3:
+                parts.append(" ")  # a new line
+            parts.append(text)
+            last_y = y
+        heading = _squash("".join(parts))
+        if re.search(r"[^\W\d_]{3}", heading) and len(heading) <= _MAX_HEADING:
+            return heading
+    return None
+
+
+_FILE_EXT = r"\.(?:docx?|dotx?|pdf|odt|ott|indd|indt|pptx?|potx?|xlsx?|rtf|txt|pages|qxp)\b"
+_JUNK_WORDS = re.compile(
+    r"\b(?:untitled|naamloos|template|sjabloon|microsoft (?:word|powerpoint))\b", re.I
+)
+
+
 def _is_junk_title(title: str) -> bool:
-    lowered = title.lower()
-    return lowered in {"untitled", "naamloos", "title", "titel"} or lowered.endswith(
-        (".doc", ".docx", ".pdf", ".odt", ".indd")
-    )
+    """A file or template name, not a title: "RO_PUBL_030_A4_Informatieblad",
+    "Microsoft Word - nota.docx", "Document1", "Untitled"."""
+    lowered = title.lower().strip()
+    if lowered in {"title", "titel", "document", "presentatie", "presentation"}:
+        return True
+    if re.search(_FILE_EXT, lowered) or _JUNK_WORDS.search(lowered):
+        return True
+    if re.fullmatch(r"(?:document|doc|presentatie|presentation|naamloos)\s*\d+", lowered):
+        return True
+    # one "word" glued with underscores: a file or template name ("COVID-19" is a title)
+    return " " not in lowered and "_" in lowered
 
 
 _HTML_DROP = ("nav", "header", "footer", "aside", "script", "style", "form", "noscript", "template")

@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     chat_port: int = Field(7860, ge=0, le=65535)
     chat_users: str | None = Field(None, description="'user:password,...' enables login.")
     chat_users_file: Path | None = None
+    chat_admins: str | None = Field(
+        None, description="'user,...': logged-in users who see the Documenten tab."
+    )
     chat_language: Literal["nl", "en"] = "nl"
     chat_concurrency: int = Field(2, ge=1, le=64)
     chat_max_queue: int = Field(32, ge=1, le=10_000)

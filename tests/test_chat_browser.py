@@ -212,8 +212,63 @@ def test_markup_in_question_is_shown_as_text(page: Any) -> None:
     assert page.dialogs == []
 
 
+def test_copy_with_sources_and_conversation_download(page: Any, chat_server: ChatServer) -> None:
+    from assistant.core import Assistant
+    from assistant.takeaway import answer_markdown
+
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    first, second = "Wat zijn de zes prioriteiten van de NDS?", "Wat is Haven+?"
+    ask(page, first, 1)
+    ask(page, second, 2)
+    page.wait_for_selector('#meenemen section[data-turn="2"]', timeout=30_000)
+    buttons = page.locator("#meenemen button.kopieer")
+    assert buttons.count() == 2  # one per answer
+
+    buttons.first.click()
+    page.wait_for_function(
+        "() => document.querySelector('#meenemen .meenemen-status').textContent"
+        ".includes('Antwoord 1')",
+        timeout=10_000,
+    )
+    shot(page, "copy")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    expected = Assistant(settings=chat_server.settings).ask(first)
+    assert expected.citations
+    turn = {
+        "answer": expected.text,
+        "refused": expected.refused,
+        "citations": [c.to_dict() for c in expected.citations],
+    }
+    assert copied == answer_markdown(turn)
+    # What an official pastes: the answer with its markers, then the numbered sources.
+    assert copied.startswith(expected.text.strip()) and "[1]" in copied
+    c1 = expected.citations[0]
+    assert f"\n1. *{c1.title}*" in copied and f"<{c1.url}>" in copied
+    assert " ".join(c1.quote.split()) in copied
+    assert f"\n{len(expected.citations)}. *" in copied
+
+    with page.expect_download(timeout=10_000) as info:
+        page.click("#meenemen button.download")
+    download = info.value
+    assert download.suggested_filename.startswith("nds-gesprek-")
+    assert download.suggested_filename.endswith(".md")
+    text = Path(download.path()).read_text(encoding="utf-8")
+    assert text.startswith("# Gesprek met de NDS-assistent")
+    assert f"## Vraag 1: {first}" in text and "## Vraag 2: Wat is Haven+?" in text
+    assert copied in text  # each answer with its own sources
+    assert text.index(copied) < text.index("## Vraag 2")
+
+
 # Our own parts of the page; Gradio's components are reported, not asserted.
-OWN = ["#nds-header", "#ai-notice", "#documenten", "#bronnen", "#feedback-area", "#filters"]
+OWN = [
+    "#nds-header",
+    "#ai-notice",
+    "#documenten",
+    "#bronnen",
+    "#feedback-area",
+    "#filters",
+    "#meenemen",
+]
 
 
 def run_axe(page: Any, include: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:

@@ -285,8 +285,10 @@ def test_pdf_pages_metadata_and_cleaning(tmp_path: Path) -> None:
     assert doc.format == "pdf"
     assert len(doc.pages) == 4
     assert "Cloud is de eerste" in doc.pages[0] and "AI is de derde" in doc.pages[2]
+    # Not printed on the page, but no heading either: a real title beats the file name.
     assert doc.metadata["title"] == "Visie op digitale autonomie"
-    assert doc.metadata["publisher"] == "Ministerie van BZK"
+    assert "publisher" not in doc.metadata  # the author is never the publisher
+    assert doc.metadata["author"] == "Ministerie van BZK"
     assert doc.metadata["date"] == "2025-12-12"
     assert doc.metadata["pages"] == 4
 
@@ -550,3 +552,172 @@ def test_html_keeps_article_header_and_unwraps_page_form(tmp_path: Path) -> None
     assert "zes prioriteiten" in doc.pages[0]
     assert "Hoofdmenu" not in doc.pages[0] and "Voettekst" not in doc.pages[0]
     assert doc.metadata["title"] == "Kamerbrief over de NDS"
+
+
+# -- PDF title, publisher and date: the metadata is often stale --------------------------------
+
+REAL_PDFS = Path(__file__).parents[2] / "shared" / "real-pdfs"
+if not REAL_PDFS.is_dir():  # a worktree sits beside main; main's parent holds shared/
+    REAL_PDFS = Path("/work/shared/real-pdfs")
+
+REAL_TITLES = {
+    "GenAI_compliance_FAQ.pdf": "Veelgestelde vragen Generatieve AI compliance",
+    "AI-verordening_Handreiking_AI-systemen.pdf": (
+        "Handreiking inventarisatie, identificatie en classificatie AI-systemen"
+    ),
+    "Kader-verantwoord-gebruik-generatieveAI-RKIs.pdf": (
+        "Kader voor waardevolle, verantwoorde en ethische inzet van generatieve AI binnen het "
+        "toepassingsgebied wetenschappelijk onderzoek door rijkskennisinstituten en "
+        "planbureaus “RKI-kader”"
+    ),
+}
+
+
+def _real_pdf(name: str) -> Path:
+    path = REAL_PDFS / name
+    if not path.exists():
+        pytest.skip(f"real PDF not found: {path}")
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(REAL_TITLES))
+def test_real_pdfs_get_the_title_printed_on_their_first_page(name: str) -> None:
+    doc = load_file(_real_pdf(name))
+    assert doc.metadata["title"] == REAL_TITLES[name]
+    # Their metadata authors ("Sebastiaan Moll", ...) must not become the publisher.
+    assert doc.metadata.get("author")
+    assert "publisher" not in doc.metadata
+    assert str(doc.metadata["date"]).startswith(("2025-", "2026-"))
+
+
+def _cover_pdf(
+    heading: list[str], body: list[str], *, meta_title: str = "", size: int = 28
+) -> bytes:
+    pdf = fpdf.FPDF()
+    if meta_title:
+        pdf.set_title(meta_title)
+    pdf.set_author("J. de Vries")
+    pdf.add_page()
+    pdf.set_font("helvetica", size=9)
+    pdf.set_xy(10, 8)
+    pdf.cell(text="Rijksoverheid")  # a small running header before the heading
+    pdf.set_font("helvetica", style="B", size=size)
+    for i, line in enumerate(heading):
+        pdf.set_xy(10, 30 + 12 * i)
+        pdf.cell(text=line)
+    pdf.set_font("helvetica", size=11)
+    for i, line in enumerate(body):
+        pdf.set_xy(10, 80 + 7 * i)
+        pdf.cell(text=line)
+    return bytes(pdf.output())
+
+
+BODY = [
+    "Deze nota beschrijft hoe overheden samenwerken aan digitale autonomie.",
+    "Gemeenten, provincies en het Rijk delen voorzieningen.",
+    "De uitvoering start in 2026.",
+]
+
+
+@pytest.mark.parametrize(
+    "meta_title",
+    [
+        "",  # missing
+        "RO_PUBL_030_A4_Informatieblad",  # a template name
+        "Microsoft Word - nota_v3.docx",  # a file name
+        "Factsheet inkopers AI-geletterdheid",  # another document's title
+    ],
+)
+def test_pdf_title_comes_from_the_largest_heading(tmp_path: Path, meta_title: str) -> None:
+    data = _cover_pdf(["Samen werken aan", "digitale autonomie"], BODY, meta_title=meta_title)
+    doc = load_file(_write(tmp_path / "nota_2026.pdf", data))
+    assert doc.metadata["title"] == "Samen werken aan digitale autonomie"
+    assert "publisher" not in doc.metadata
+
+
+def test_pdf_metadata_title_printed_on_the_page_is_kept(tmp_path: Path) -> None:
+    # The metadata title occurs in the text (a smaller subtitle): it is trusted as it is.
+    data = _cover_pdf(
+        ["Samen werken"],
+        ["Nota digitale autonomie 2026", *BODY],
+        meta_title="Nota digitale autonomie 2026",
+    )
+    doc = load_file(_write(tmp_path / "nota.pdf", data))
+    assert doc.metadata["title"] == "Nota digitale autonomie 2026"
+
+
+def test_pdf_in_one_font_size_has_no_heading(tmp_path: Path) -> None:
+    data = _cover_pdf(["Eerste regel van de brief"], BODY, size=11)
+    doc = load_file(_write(tmp_path / "brief_minister.pdf", data))
+    assert doc.metadata["title"] == "brief minister"
+
+
+def test_pdf_implausible_creation_date_is_dropped(tmp_path: Path) -> None:
+    def meta(pdf: object) -> None:
+        pdf.set_creation_date(dt.datetime(1980, 1, 1, tzinfo=dt.UTC))  # type: ignore[attr-defined]
+
+    doc = load_file(_write(tmp_path / "oud.pdf", _pdf([["Tekst"]], setup=meta)))
+    assert "date" not in doc.metadata
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["RO_PUBL_030_A4_Informatieblad", "Document1", "nota.docx", "Untitled", "Sjabloon nota"],
+)
+def test_file_and_template_names_are_not_titles(title: str) -> None:
+    assert index.load._is_junk_title(title)
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Veelgestelde vragen Generatieve AI compliance", "NDS 2025", "AI-verordening", "COVID-19"],
+)
+def test_real_titles_are_not_junk(title: str) -> None:
+    assert not index.load._is_junk_title(title)
+
+
+# -- corrections stored beside the file ----------------------------------------------------------
+
+
+def test_correction_beside_the_file_wins_and_changes_the_hash(tmp_path: Path) -> None:
+    from index.sidecar import sidecar_path, write_correction
+
+    path = _write(tmp_path / "kader.pdf", _cover_pdf(["Kader AI"], BODY))
+    before = load_file(path)
+    write_correction(
+        path, title="Kader generatieve AI", publisher="Rijkskennisinstituten", date="2025-05-26"
+    )
+    assert sidecar_path(path).name == "kader.pdf.meta.yaml"
+    after = load_file(path)
+    assert after.metadata["title"] == "Kader generatieve AI"
+    assert after.metadata["publisher"] == "Rijkskennisinstituten"
+    assert after.metadata["date"] == "2025-05-26"
+    assert after.content_hash != before.content_hash  # so an incremental ingest re-indexes it
+    # The correction is no document and no unsupported file.
+    files, refused = iter_source_files(tmp_path)
+    assert [p.name for p in files] == ["kader.pdf"] and refused == []
+    # Clearing every field removes the correction.
+    write_correction(path, title="", publisher="", date="")
+    assert not sidecar_path(path).exists()
+    assert load_file(path).content_hash == before.content_hash
+
+
+def test_correction_is_validated(tmp_path: Path) -> None:
+    from index.sidecar import write_correction
+
+    path = _write(tmp_path / "nota.md", "# Nota\n\nTekst.\n")
+    with pytest.raises(ValueError, match="date must be a date"):
+        write_correction(path, date="26 mei")
+    _write(tmp_path / "nota.md.meta.yaml", "title: [niet, goed]\n")
+    error = _load_error(path)
+    assert "nota.md.meta.yaml" in error.reason and "title must be text" in error.reason
+
+
+def test_correction_applies_to_markdown_too(tmp_path: Path) -> None:
+    from index.sidecar import write_correction
+
+    path = _write(tmp_path / "nota.md", "---\ntitle: Oud\npublisher: X\n---\nTekst.\n")
+    write_correction(path, publisher="Ministerie van BZK")
+    doc = load_file(path)
+    assert doc.metadata["title"] == "Oud"
+    assert doc.metadata["publisher"] == "Ministerie van BZK"

@@ -477,8 +477,10 @@ def test_error_responses_leak_nothing(chat_app: App) -> None:
 
 
 def test_api_surface_is_the_question_only(chat_app: App) -> None:
-    """Only /ask is public; the other handlers (for the UI) answer, reset or store feedback:
-    nothing ingests, touches the index or returns feedback rows."""
+    """Only /ask is public; the other handlers (for the UI) answer, reset, store feedback or
+    render the session's own answers: none returns feedback rows. Only the admin tab's
+    handlers (on_*load/upload/pick/correct) ingest, and each checks the admin role on the
+    server first (tests/test_chat_admin.py)."""
     status, body, _ = raw_get(chat_app.port, "/gradio_api/info")
     assert status == 200
     info = json.loads(body)
@@ -494,6 +496,12 @@ def test_api_surface_is_the_question_only(chat_app: App) -> None:
         "reset",
         "on_like",
         "on_send",
+        "show_takeaway",
+        "show_documents",
+        "on_load",
+        "on_upload",
+        "on_pick",
+        "on_correct",
     }
     public = {d["api_name"] for d in deps if d.get("api_visibility") == "public"}
     assert public == {"ask"}
