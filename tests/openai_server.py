@@ -30,6 +30,21 @@ from typing import Any
 Messages = list[dict[str, Any]]
 
 
+class JSONHandler(BaseHTTPRequestHandler):
+    """A quiet request handler that answers in JSON (the scripted test servers' base)."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _json(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
 @dataclass
 class HTTPFailure:
     """A scripted error reply, e.g. ``HTTPFailure(503)``."""
@@ -120,18 +135,7 @@ class OpenAIServer:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # quiet
-                pass
-
-            def _json(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JSONHandler):
             def do_GET(self) -> None:
                 if self.path.rstrip("/").endswith("/models"):
                     model = {"id": server.model, "object": "model", "created": 0, "owned_by": "t"}

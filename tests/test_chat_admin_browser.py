@@ -15,15 +15,9 @@ from typing import Any
 import pytest
 
 from index.settings import Settings
-from tests.conftest import free_port
+from tests.browser_support import ChatServer, serve_chat
 from tests.corpora import DATA_SYSTEM, NDS_PRIORITIES, index_corpus
-from tests.test_chat_browser import (  # noqa: F401 - fixtures
-    ANSWER_TIMEOUT_MS,
-    ChatServer,
-    ask,
-    browser,
-    shot,
-)
+from tests.test_chat_browser import ask, shot
 from tests.test_load import REAL_TITLES, _real_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,27 +30,19 @@ INGEST_TIMEOUT_MS = 300_000
 
 @pytest.fixture(scope="module")
 def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer]:
-    from assistant.chat import build_app, launch
-    from assistant.core import Assistant
-
     root = tmp_path_factory.mktemp("admin-chat")
     settings = index_corpus(
         root, {"nds-prioriteiten.md": NDS_PRIORITIES, "data-stelsel.md": DATA_SYSTEM}
     ).with_overrides(
         feedback_db=root / "feedback.sqlite3",
-        chat_host="127.0.0.1",
         chat_users=",".join(f"{u}:{p}" for u, p in USERS.items()),
         chat_admins="beheer",
     )
-    app = build_app(Assistant(settings=settings), settings)
-    url = launch(app, settings, prevent_thread_lock=True, port=free_port(), quiet=True)
-    try:
-        yield ChatServer(url, settings, app)
-    finally:
-        app.close()
+    with serve_chat(settings) as server:
+        yield server
 
 
-def login(browser: Any, server: ChatServer, user: str) -> Any:  # noqa: F811
+def login(browser: Any, server: ChatServer, user: str) -> Any:
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nl-NL")
     page = context.new_page()
     page.goto(server.url)
@@ -71,7 +57,7 @@ def documenten_tab(page: Any) -> Any:
     return page.get_by_role("tab", name="Documenten")
 
 
-def test_non_admin_does_not_see_the_tab(browser: Any, admin_server: ChatServer) -> None:  # noqa: F811
+def test_non_admin_does_not_see_the_tab(browser: Any, admin_server: ChatServer) -> None:
     page = login(browser, admin_server, "ana")
     try:
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -88,7 +74,7 @@ def test_non_admin_does_not_see_the_tab(browser: Any, admin_server: ChatServer) 
 
 
 def test_admin_uploads_a_real_pdf_and_the_chat_cites_it(
-    browser: Any,  # noqa: F811 - the fixture imported above
+    browser: Any,
     admin_server: ChatServer,
     tmp_path: Path,
 ) -> None:

@@ -8,32 +8,20 @@ Screenshots go to ``test-artifacts/`` (git-ignored).
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from index.settings import Settings
-from tests.conftest import free_port
+from tests.browser_support import ARTIFACTS, ROOT, ChatServer, require, serve_chat
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 ANSWER_TIMEOUT_MS = 120_000
 ERROR_FRAMES = (
     "Er ging iets mis bij het beantwoorden",
@@ -41,52 +29,13 @@ ERROR_FRAMES = (
 )
 
 
-def _require(path: Path, what: str, how: str) -> None:
-    if path.exists():
-        return
-    message = f"{what} not found at {path}: {how}"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@dataclass
-class ChatServer:
-    url: str
-    settings: Settings
-    app: Any
-
-
 @pytest.fixture(scope="module")
 def chat_server(
     corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ChatServer]:
-    from assistant.chat import build_app, launch
-    from assistant.core import Assistant
-
-    settings = corpus_index.with_overrides(
-        feedback_db=tmp_path_factory.mktemp("chat-feedback") / "feedback.sqlite3",
-        chat_host="127.0.0.1",
-    )
-    app = build_app(Assistant(settings=settings), settings)
-    url = launch(app, settings, prevent_thread_lock=True, port=free_port(), quiet=True)
-    try:
-        yield ChatServer(url, settings, app)
-    finally:
-        app.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    _require(CHROMIUM, "Chromium", "apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    feedback = tmp_path_factory.mktemp("chat-feedback") / "feedback.sqlite3"
+    with serve_chat(corpus_index.with_overrides(feedback_db=feedback)) as server:
+        yield server
 
 
 @pytest.fixture
@@ -296,7 +245,7 @@ def _summary(items: list[dict[str, Any]]) -> list[str]:
 
 
 def test_accessibility_of_own_elements(page: Any) -> None:
-    _require(AXE, "axe-core", "npm install --prefix tests/browser axe-core@4")
+    require(AXE, "axe-core", "npm install --prefix tests/browser axe-core@4")
     ask(page, "Wat zijn de zes prioriteiten van de NDS?", 1)
     page.click("#documenten button, #documenten .label-wrap")  # open the document list
     page.wait_for_selector("#documenten-lijst table", state="visible")

@@ -40,6 +40,7 @@ from index.settings import Settings
 from tests.conftest import free_port
 from tests.corpora import DATA_SYSTEM, NDS_PRIORITIES, index_corpus
 from tests.fakes import FakeEmbedder
+from tests.openai_server import JSONHandler
 
 ROOT = Path(__file__).parents[1]
 
@@ -254,18 +255,7 @@ class ScriptedEmbeddings:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _json(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JSONHandler):
             def do_GET(self) -> None:
                 server.requests.append({"path": self.path, "body": None, "headers": {}})
                 if self.path == "/v1/models":

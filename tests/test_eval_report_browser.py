@@ -17,6 +17,7 @@ import pytest
 from evals.cli import main
 from evals.records import load_run
 from evals.report import write_reports
+from tests.browser_support import ARTIFACTS
 from tests.eval_runs import (
     FAILING_ANSWER,
     FAILING_ID,
@@ -26,22 +27,8 @@ from tests.eval_runs import (
     second_run,
     synthetic_result,
 )
-from tests.test_chat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _require
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    _require(CHROMIUM, "Chromium", "apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
