@@ -127,6 +127,8 @@ def line_kind(sentence: str) -> str:
 
     >>> line_kind("https://vng.nl/nieuws/nds-financiering")
     'url'
+    >>> line_kind("https://data.kkg.kadaster.nl/ (Kadaster Knowledge Graph website)")
+    'url'
     >>> line_kind("10.00 uur Digitalisering, gesprek met de staatssecretaris")
     'agenda'
     >>> line_kind("Datum 11 juni 2025")
@@ -142,8 +144,8 @@ def line_kind(sentence: str) -> str:
     """
     text = display(sentence)
     rest = _URL.sub(" ", text)
-    if _URL.search(text) and len(re.findall(r"[^\W\d_]{3,}", rest)) < 4:
-        return "url"
+    if (_URL.search(text) and len(re.findall(r"[^\W\d_]{3,}", rest)) < 4) or _URL.match(text):
+        return "url"  # mostly a link, or a link with its caption
     if _TIME.match(text):
         return "agenda"
     words = re.findall(r"[^\W_]+", text)

@@ -120,6 +120,61 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> Logistic
     return Logistic(tuple(names), mean, scale, lr.coef_[0], float(lr.intercept_[0]))
 
 
+# The direction each question feature may move P(the sources answer): more evidence never makes
+# an answer less likely, a missing answer type never makes it more likely. Fitted without these
+# bounds on near-miss questions only, coverage got a negative weight (near-misses share the
+# passages' words by design), and a question about apple pie, with no word in the corpus, was
+# answered: the model extrapolated. Domain knowledge, not tuned on any question.
+ANSWERABLE_SIGNS: dict[str, int] = {
+    "best_logit": 1,
+    "second_logit": 1,
+    "best_cosine": 1,
+    "best_terms": 1,
+    "coverage": 1,
+    "corpus_terms": 1,
+    "top_fused": 1,
+    "quantity_missing": -1,
+    "date_missing": -1,
+    "who_missing": -1,
+    "rare_missing": -1,
+}
+
+
+def fit_signed_logistic(
+    x: np.ndarray, y: np.ndarray, names: Sequence[str], signs: dict[str, int]
+) -> Logistic:
+    """L2 logistic regression (strength ``C``) whose coefficients keep the given signs
+    (bounded L-BFGS on the standardised features)."""
+    from scipy.optimize import minimize
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+    yy = y.astype(float)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = theta[:-1], theta[-1]
+        t = z @ w + b
+        p = 1 / (1 + np.exp(-t))
+        nll = float(np.sum(np.logaddexp(0, t) - yy * t)) + 0.5 / C * float(w @ w)
+        grad_t = p - yy
+        return nll, np.append(z.T @ grad_t + w / C, grad_t.sum())
+
+    bounds = [
+        (0, None) if signs.get(n, 0) > 0 else (None, 0) if signs.get(n, 0) < 0 else (None, None)
+        for n in names
+    ] + [(None, None)]
+    res = minimize(loss, np.zeros(len(names) + 1), jac=True, method="L-BFGS-B", bounds=bounds)
+    return Logistic(tuple(names), mean, scale, res.x[:-1], float(res.x[-1]))
+
+
+def fit_answerable(x: np.ndarray, y: np.ndarray) -> Logistic:
+    if len(set(y.tolist())) < 2:
+        return fit_logistic(x, y, QUESTION_FEATURES)
+    return fit_signed_logistic(x, y, QUESTION_FEATURES, ANSWERABLE_SIGNS)
+
+
 def _stack(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
     real = [e for e in examples if e.variant == "real" and len(e.features.candidates)]
     if not real:
@@ -218,7 +273,7 @@ def cross_validate(
     p_answer = np.zeros(len(used))
     for k in range(FOLDS):
         if (fold_of == k).any():
-            model = fit_logistic(rows[fold_of != k], labels[fold_of != k], QUESTION_FEATURES)
+            model = fit_answerable(rows[fold_of != k], labels[fold_of != k])
             p_answer[fold_of == k] = model.prob(rows[fold_of == k])
     forced = np.zeros(len(used), dtype=bool)
     for name in hard:
@@ -319,7 +374,7 @@ def fit(
     # The refusal model learns from out-of-fold sentence scores: on a new question the best
     # sentence's score comes from a model that never saw it.
     used = [e for e in examples if augment or e.variant == "real"]
-    raw = fit_logistic(*_question_rows(used), QUESTION_FEATURES)
+    raw = fit_answerable(*_question_rows(used))
     shift = prior_shift(used)
     answerable = Logistic(raw.features, raw.mean, raw.scale, raw.coef, raw.intercept + shift)
     # The threshold was chosen on unshifted out-of-fold probabilities: move it the same way.

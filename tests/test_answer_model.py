@@ -206,3 +206,26 @@ def test_a_hard_answer_type_refusal_refuses_whatever_the_probability(tmp_path: P
     dated = "Wanneer moet het federatief datastelsel volledig werken?"
     assert ask(hard, undated) and not ask(soft, undated)
     assert not ask(hard, dated)
+
+
+def test_the_shipped_refusal_model_keeps_the_evidence_signs() -> None:
+    """More evidence never lowers P(the sources answer); a missing answer type never raises it
+    (evals.fit.ANSWERABLE_SIGNS). Without the bounds, near-miss training questions gave word
+    coverage a negative weight, and an off-topic question was answered."""
+    from evals.fit import ANSWERABLE_SIGNS
+
+    model = load_model()
+    for name, coef in zip(model.answerable.features, model.answerable.coef, strict=True):
+        assert coef * ANSWERABLE_SIGNS[name] >= 0, (name, coef)
+
+
+def test_the_signed_fit_holds_its_bounds_where_a_free_fit_would_not() -> None:
+    from evals.fit import fit_logistic, fit_signed_logistic
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2))
+    y = (x[:, 0] - x[:, 1] + rng.normal(scale=0.5, size=200) > 0).astype(int)
+    free = fit_logistic(x, y, ("a", "b"))
+    signed = fit_signed_logistic(x, y, ("a", "b"), {"a": 1, "b": 1})
+    assert free.coef[1] < 0 and signed.coef[1] == pytest.approx(0.0, abs=1e-6)
+    assert signed.coef[0] > 0
