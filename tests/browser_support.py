@@ -1,6 +1,6 @@
 """What the browser tests share: where Chromium is, how it is started, and a chat server.
 
-The ``browser`` fixture itself lives in ``tests/conftest.py`` (one Chromium per test session).
+The ``browser`` fixture itself lives in ``tests/conftest.py`` (one Chromium per module).
 """
 
 from __future__ import annotations

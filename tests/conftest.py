@@ -233,9 +233,11 @@ def openai_server() -> Iterator[OpenAIServer]:
 # -- browser -------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium (Debian's, through Playwright) for every browser test."""
+    """A headless Chromium (Debian's, through Playwright) per browser-test module. Not one per
+    session: Playwright's sync API keeps an event loop running in the main thread while it is
+    open, and later tests that call ``asyncio.run`` (llama-index's aquery) would fail."""
     from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, require
 
     require(CHROMIUM, "Chromium", "apt-get install -y chromium")
