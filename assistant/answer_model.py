@@ -38,14 +38,28 @@ MODEL_PATH = Path(__file__).with_name("answer_model.json")
 FORMAT = 1
 
 
+def sigmoid(z: Any) -> np.ndarray:
+    """The logistic function: a logit as a probability."""
+    return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float))), dtype=float)
+
+
+def forced_refusals(rows: Any, names: Sequence[str]) -> np.ndarray:
+    """Per question row (of :data:`QUESTION_FEATURES`): does one of the named checks fire?"""
+    rows = np.asarray(rows, dtype=float).reshape(-1, len(QUESTION_FEATURES))
+    fired = np.zeros(len(rows), dtype=bool)
+    for name in names:
+        fired |= rows[:, QUESTION_FEATURES.index(name)] > 0
+    return fired
+
+
 @dataclass(frozen=True)
 class Logistic:
     """A standardised logistic regression: ``sigmoid(((x - mean) / scale) @ coef + intercept)``."""
 
     features: tuple[str, ...]
-    mean: Sequence[float]
-    scale: Sequence[float]
-    coef: Sequence[float]
+    mean: Sequence[float] | np.ndarray
+    scale: Sequence[float] | np.ndarray
+    coef: Sequence[float] | np.ndarray
     intercept: float
 
     def logit(self, x: Any) -> np.ndarray:
@@ -54,7 +68,7 @@ class Logistic:
         return np.asarray(z @ np.asarray(self.coef) + self.intercept, dtype=float)
 
     def prob(self, x: Any) -> np.ndarray:
-        return np.asarray(1.0 / (1.0 + np.exp(-self.logit(x))), dtype=float)
+        return sigmoid(self.logit(x))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,8 +102,7 @@ class AnswerModel:
 
     def forced_refusal(self, row: Any) -> bool:
         """Does one of the hard checks fire on this question row?"""
-        values = np.asarray(row, dtype=float).reshape(-1)
-        return any(values[QUESTION_FEATURES.index(name)] > 0 for name in self.hard_refusals)
+        return bool(forced_refusals(row, self.hard_refusals)[0])
 
     def to_dict(self) -> dict[str, Any]:
         return {

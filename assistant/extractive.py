@@ -3,10 +3,11 @@
 No text is generated: every sentence of an answer is a verbatim span of a retrieved passage,
 and the only other words are the fixed frames of :mod:`assistant.messages`.
 
-Scoring a candidate sentence: embedding cosine with the question, plus idf-weighted overlap
-of stemmed content words (the question's glossary translation included), plus a small prior
-for the passage's retrieval rank. Sentence vectors come from the index's embedding cache,
-where ingest put them, so answering embeds only the question. What a sentence is and how it
+Scoring: each candidate sentence gets named features (:mod:`assistant.features`), and the
+fitted answer model (:mod:`assistant.answer_model`) turns them into the probability that the
+sentence holds the answer, and the question's features into the probability that the
+sources answer it at all. Sentence vectors come from the index's embedding cache, where
+ingest put them, so answering embeds only the question. What a sentence is and how it
 reads: :mod:`assistant.sentences`; whether the kind of answer asked for exists (a count, a
 date): :mod:`assistant.answer_types`.
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answer_model import AnswerModel, load_model
+from assistant.answer_model import AnswerModel, load_model, sigmoid
 from assistant.features import FeatureSet, featurize
 from assistant.lists import list_answer
 from assistant.messages import frame
@@ -143,7 +144,7 @@ class ExtractiveAnswerer:
         logits = model.sentence.logit(fs.sentence)
         row = fs.question_row(logits)
         answerable = float(model.answerable.prob(row)[0])
-        return 1.0 / (1.0 + np.exp(-logits)), answerable, model.forced_refusal(row)
+        return sigmoid(logits), answerable, model.forced_refusal(row)
 
     # -- composing ---------------------------------------------------------------------------
     def select(

@@ -32,7 +32,7 @@ from assistant.answer_types import (
     has_date,
     quantity_missing,
 )
-from assistant.params import MIN_LANGUAGE_GROUP, SECONDARY_WEIGHT
+from assistant.params import MIN_LANGUAGE_GROUP, NAME_TOP, SECONDARY_WEIGHT
 from assistant.sentences import Candidate, display, language_of, question_terms, stems, term_share
 from index.lexical import LexicalIndex, translated_query_tokens
 
@@ -123,9 +123,9 @@ class FeatureSet:
             quantity_missing(self.text, self.candidates, self.lexical)
         )
         values["date_missing"] = float(date_missing(self.text, self.candidates))
-        best5 = sorted(self.candidates, key=lambda c: -c.score)[:5]
+        leaders = sorted(self.candidates, key=lambda c: -c.score)[:NAME_TOP]
         values["who_missing"] = float(
-            asks_who(self.text) and not any(has_name(c.text) for c in best5)
+            asks_who(self.text) and not any(has_name(c.text) for c in leaders)
         )
         return np.array([values[f] for f in QUESTION_FEATURES], dtype=float)
 
@@ -196,7 +196,8 @@ def featurize(
     offsets = language_offsets(cands)
     fair = [c.cosine - offsets.get(language_of(c), 0.0) for c in cands]
     best_fair = max(fair, default=0.0)
-    top_score = max((c.passage.score for c in cands), default=0.0) or 1.0
+    top_fused = max((c.passage.score for c in cands), default=0.0)
+    top_score = top_fused or 1.0
     wants_date, wants_count, wants_who = (
         asks_date(question),
         asks_count(question),
@@ -247,15 +248,14 @@ def featurize(
     own_total = sum(own_idf.values())
     # The rarest question word (in either language) that no top passage holds: a near-miss
     # question asks for a detail ("fte", "GPU's") the passages about its subject lack.
-    max_idf = max(lexical.idf(["\x00"]).values()) or 1.0
     missing = [w for t, w in own_idf.items() if t not in top_words and t in known]
     question_values = {
-        "rare_missing": max(missing, default=0.0) / max_idf,
+        "rare_missing": max(missing, default=0.0) / lexical.max_idf,
         "best_cosine": best_fair,
         "coverage": term_share(question, lexical)(top_words),
         "corpus_terms": (
             sum(w for t, w in own_idf.items() if t in known) / own_total if own_total else 0.0
         ),
-        "top_fused": max((c.passage.score for c in cands), default=0.0),
+        "top_fused": top_fused,
     }
     return FeatureSet(question, lexical, cands, matrix, question_values)

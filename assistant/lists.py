@@ -45,7 +45,6 @@ _NUMBERED = re.compile(r"^([A-Z][\w-]*)[ \t]+(\d{1,2})[ \t]*[–—:-][ \t]*(?=\
 _HEADING = re.compile(r"^#{1,6}[ \t]")
 _SENTENCE_END = re.compile(r"[.!?;](?=\s|$)")
 # Constants (with where they came from): assistant.params.
-LEAD = LIST_LEAD
 
 
 def asks_for_list(question: str) -> bool:
@@ -238,7 +237,7 @@ def source_lists(passage: Passage, rank: int, section: Sequence[Passage]) -> lis
         if len(items) < 2:
             continue
         first = spans[0][0]
-        lead_start = max(0, first - LEAD)
+        lead_start = max(0, first - LIST_LEAD)
         before = [
             line for line in text[: text.rfind("\n", 0, first) + 1].split("\n") if line.strip()
         ]

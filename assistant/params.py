@@ -34,6 +34,8 @@ DATE_TOP = 5
 COUNT_TOP = 8
 # and its passage must hold at least this (idf-weighted) share of the question's other words.
 SUBJECT_SHARE = 0.5
+# "Wie": one of the best this-many sentences must name someone (a feature of the refusal model).
+NAME_TOP = 5
 
 # -- list answers (assistant.lists) ---------------------------------------------------------------
 # Characters before a list read as its lead-in ("De zes prioriteiten zijn:").

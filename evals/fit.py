@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.answer_model import MODEL_PATH, AnswerModel, Logistic
+from assistant.answer_model import MODEL_PATH, AnswerModel, Logistic, forced_refusals, sigmoid
 from assistant.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from evals import metrics as m
 from evals.runner import DEFAULT_GOLDEN, DEFAULT_SPLIT, load_golden, load_split
@@ -106,15 +106,21 @@ def _folds(ids: Sequence[str], k: int = FOLDS) -> dict[str, int]:
     return {qid: n % k for n, qid in enumerate(order)}
 
 
+def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each feature's mean and spread (a constant feature gets spread 1: it carries no weight)."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return mean, scale
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> Logistic:
     from sklearn.linear_model import LogisticRegression
 
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0  # a constant feature carries no weight
+    mean, scale = _standardise(x)
     if len(set(y.tolist())) < 2:  # one class only (a tiny fold): a constant model
-        p = float(np.clip(y.mean() if len(y) else 0.5, 1e-3, 1 - 1e-3))
-        return Logistic(tuple(names), mean, scale, [0.0] * len(names), math.log(p / (1 - p)))
+        p = float(y.mean()) if len(y) else 0.5
+        return Logistic(tuple(names), mean, scale, [0.0] * len(names), _logit(p))
     lr = LogisticRegression(C=C, max_iter=5000)
     lr.fit((x - mean) / scale, y)
     return Logistic(tuple(names), mean, scale, lr.coef_[0], float(lr.intercept_[0]))
@@ -147,16 +153,14 @@ def fit_signed_logistic(
     (bounded L-BFGS on the standardised features)."""
     from scipy.optimize import minimize
 
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _standardise(x)
     z = (x - mean) / scale
     yy = y.astype(float)
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         w, b = theta[:-1], theta[-1]
         t = z @ w + b
-        p = 1 / (1 + np.exp(-t))
+        p = sigmoid(t)
         nll = float(np.sum(np.logaddexp(0, t) - yy * t)) + 0.5 / C * float(w @ w)
         grad_t = p - yy
         return nll, np.append(z.T @ grad_t + w / C, grad_t.sum())
@@ -241,7 +245,7 @@ def selection_scores(
     for e in examples:
         if e.variant != "real" or not e.answerable or not len(e.logits):
             continue
-        probs = 1 / (1 + np.exp(-e.logits))
+        probs = sigmoid(e.logits)
         order = np.argsort(-e.logits)
         chosen = [order[0], *[i for i in order[1:] if probs[i] >= bar]][:max_sentences]
         labels = e.passage_labels[chosen]
@@ -250,24 +254,29 @@ def selection_scores(
     return float(np.mean(precision or [0.0])), float(np.mean(cited or [0.0]))
 
 
+def oof_sentence_logits(examples: Sequence[Example]) -> None:
+    """Each example's sentence scores from a sentence model that never saw its question
+    (stored on the examples). The sentence model learns from real questions only, so one pass
+    serves every refusal configuration."""
+    folds = _folds([e.qid for e in examples])
+    for k in range(FOLDS):
+        model = fit_logistic(*_stack([e for e in examples if folds[e.qid] != k]), SENTENCE_FEATURES)
+        for e in examples:
+            if folds[e.qid] == k and len(e.features.candidates):
+                e.logits = model.logit(e.features.sentence)
+
+
 def cross_validate(
     examples: list[Example], *, augment: bool = True, hard: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """Out-of-fold logits (stored on the examples) and refusal probabilities; the scores.
+    """Out-of-fold refusal probabilities and the scores, from the out-of-fold sentence scores
+    :func:`oof_sentence_logits` left on the examples.
 
     ``augment``: train the refusal model with the near-miss negatives too. ``hard``: question
     features (answer-type checks) that refuse by themselves when set, whatever the model says.
     """
     folds = _folds([e.qid for e in examples])
     used = [e for e in examples if augment or e.variant == "real"]
-    for k in range(FOLDS):
-        train = [e for e in used if folds[e.qid] != k]
-        model = fit_logistic(*_stack(train), SENTENCE_FEATURES)
-        for e in used:
-            if folds[e.qid] == k:
-                e.logits = (
-                    model.logit(e.features.sentence) if len(e.features.candidates) else e.logits
-                )
     rows, labels = _question_rows(used)
     fold_of = np.array([folds[e.qid] for e in used])
     p_answer = np.zeros(len(used))
@@ -275,9 +284,7 @@ def cross_validate(
         if (fold_of == k).any():
             model = fit_answerable(rows[fold_of != k], labels[fold_of != k])
             p_answer[fold_of == k] = model.prob(rows[fold_of == k])
-    forced = np.zeros(len(used), dtype=bool)
-    for name in hard:
-        forced |= rows[:, QUESTION_FEATURES.index(name)] > 0
+    forced = forced_refusals(rows, hard)
     real = [i for i, e in enumerate(used) if e.variant == "real"]
     pr = [float(p_answer[i]) for i in real]
     ans = [used[i].answerable for i in real]
@@ -359,6 +366,7 @@ def fit(
     if progress:
         print(f"collecting features of {len(questions)} tune questions ...")
     examples = collect(bot, questions, augment=True)
+    oof_sentence_logits(examples)
     configs: list[tuple[bool, tuple[str, ...]]] = [
         (aug, hard) for aug in (False, True) for hard in ((), HARD_CANDIDATES)
     ]
@@ -369,7 +377,7 @@ def fit(
         return (r["missed_refusal_rate"] or 0.0, -(r["answerable_auc"] or 0.0), configs.index(cfg))
 
     augment, hard = min(configs, key=rank)
-    cv = cross_validate(examples, augment=augment, hard=hard)  # out-of-fold logits again
+    cv = results[(augment, hard)]
     sentence = fit_logistic(*_stack(examples), SENTENCE_FEATURES)
     # The refusal model learns from out-of-fold sentence scores: on a new question the best
     # sentence's score comes from a model that never saw it.
@@ -378,7 +386,7 @@ def fit(
     shift = prior_shift(used)
     answerable = Logistic(raw.features, raw.mean, raw.scale, raw.coef, raw.intercept + shift)
     # The threshold was chosen on unshifted out-of-fold probabilities: move it the same way.
-    threshold = 1 / (1 + math.exp(-(_logit(cv["refusal_threshold"]) + shift)))
+    threshold = float(sigmoid(_logit(cv["refusal_threshold"]) + shift))
     meta = {
         "how": "evals/fit.py: logistic regressions on the tune split of evals/split.json, "
         f"{FOLDS} folds grouped by question; refusal threshold: highest with out-of-fold "

@@ -258,27 +258,28 @@ class LexicalIndex:
             if float(s) > 0
         ]
 
+    def _df(self, token: str) -> int:
+        """How many indexed chunks hold the token."""
+        if not self.ids:
+            return 0
+        tid = self.retriever.vocab_dict.get(token)
+        indptr = self.retriever.scores["indptr"]
+        return 0 if tid is None else int(indptr[tid + 1] - indptr[tid])
+
+    @property
+    def max_idf(self) -> float:
+        """The idf of a token no chunk holds: the largest there is."""
+        return float(np.log(1 + max(len(self.ids), 1)))
+
     def known(self, tokens: Sequence[str]) -> set[str]:
         """The tokens that occur in at least one indexed chunk."""
-        if not self.ids:
-            return set()
-        vocab = self.retriever.vocab_dict
-        indptr = self.retriever.scores["indptr"]
-        return {
-            t for t in tokens if (tid := vocab.get(t)) is not None and indptr[tid + 1] > indptr[tid]
-        }
+        return {t for t in tokens if self._df(t)}
 
     def idf(self, tokens: Sequence[str]) -> dict[str, float]:
         """Inverse document frequency of each token (unknown tokens get the maximum)."""
         n = max(len(self.ids), 1)
-        max_idf = float(np.log(1 + n))
-        if not self.ids:
-            return dict.fromkeys(tokens, max_idf)
-        vocab = self.retriever.vocab_dict
-        indptr = self.retriever.scores["indptr"]
         out = {}
         for t in tokens:
-            tid = vocab.get(t)
-            df = 0 if tid is None else int(indptr[tid + 1] - indptr[tid])
-            out[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5))) if df else max_idf
+            df = self._df(t)
+            out[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5))) if df else self.max_idf
         return out
