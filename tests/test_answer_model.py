@@ -8,6 +8,7 @@ and the rules, not the quality of a model fitted on six questions.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -229,3 +230,50 @@ def test_the_signed_fit_holds_its_bounds_where_a_free_fit_would_not() -> None:
     signed = fit_signed_logistic(x, y, ("a", "b"), {"a": 1, "b": 1})
     assert free.coef[1] < 0 and signed.coef[1] == pytest.approx(0.0, abs=1e-6)
     assert signed.coef[0] > 0
+
+
+@pytest.mark.parametrize(
+    ("languages", "framed"),
+    [(["en"], True), (["en", "en"], True), (["en", "nl"], False), (["nl"], False)],
+)
+def test_the_other_language_frame_only_when_every_quote_is_in_it(
+    languages: list[str], framed: bool
+) -> None:
+    from assistant.extractive import compose
+    from assistant.messages import frame
+    from assistant.sentences import Candidate
+    from assistant.types import Passage
+
+    picked = [
+        Candidate(i, Passage(f"d{i}", f"d{i}:0", text, 1.0, {"language": lang}), 0, len(text), text)
+        for i, lang in enumerate(languages)
+        for text in [f"Zin nummer {i} met genoeg woorden erin."]
+    ]
+    text, cites = compose(picked, "nl", as_list=False)
+    assert text.startswith(frame("nl", "other_language")) is framed
+    assert len(cites) == len(picked)
+
+
+def test_features_without_some_documents_hold_none_of_their_sentences(tmp_path: Path) -> None:
+    settings = index_corpus(
+        tmp_path, {"nds.md": NDS_PRIORITIES, "fds.md": DATA_SYSTEM}, FakeEmbedder()
+    )
+    bot = Assistant(settings=settings, embedder=FakeEmbedder())
+    question = "Wat maakt het federatief datastelsel mogelijk?"
+    assert "fds" in {c.passage.source_id for c in bot.features(question).candidates}
+    without = bot.features(question, exclude_sources=["fds"]).candidates
+    assert without and "fds" not in {c.passage.source_id for c in without}
+
+
+def test_the_prior_shift_undoes_the_share_of_added_negatives() -> None:
+    """Real questions 80% answerable, training with negatives 40%: the shift is the
+    difference of their log-odds; without negatives there is nothing to undo."""
+    from types import SimpleNamespace
+
+    from evals.fit import prior_shift
+
+    real = [SimpleNamespace(answerable=a, variant="real") for a in [True] * 4 + [False]]
+    added = [SimpleNamespace(answerable=False, variant="without-evidence")] * 5
+    expected = math.log(0.8 / 0.2) - math.log(0.4 / 0.6)
+    assert prior_shift(real + added) == pytest.approx(expected)  # type: ignore[arg-type]
+    assert prior_shift(real) == pytest.approx(0.0)  # type: ignore[arg-type]
