@@ -19,7 +19,7 @@ from index.errors import (
 from index.settings import Settings
 
 if TYPE_CHECKING:
-    from assistant.core import Assistant
+    from assistant.core import Assistant, IndexInfo
 
 __all__ = [
     "Answer",
@@ -27,6 +27,7 @@ __all__ = [
     "Citation",
     "ConfigError",
     "Filters",
+    "IndexInfo",
     "IndexMismatchError",
     "IndexNotFoundError",
     "IndexUnavailableError",
@@ -38,8 +39,8 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     # Lazy: `import assistant` stays cheap for the CLI's --help.
-    if name == "Assistant":
-        from assistant.core import Assistant
+    if name in ("Assistant", "IndexInfo"):
+        from assistant import core
 
-        return Assistant
+        return getattr(core, name)
     raise AttributeError(name)

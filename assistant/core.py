@@ -14,8 +14,9 @@ import re
 import time
 import unicodedata
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.answerer import Answerer, Extractive
 from assistant.extractive import AnswerRequest, ExtractiveAnswerer, pieces
@@ -36,6 +37,24 @@ if TYPE_CHECKING:
 log = logging.getLogger("nds_assistant")
 
 MAX_QUESTION_CHARS = 2000
+
+RetrievalMode = Literal["hybrid", "bm25", "dense"]
+RETRIEVAL_MODES: tuple[str, ...] = ("hybrid", "bm25", "dense")
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What an index holds and how it was built (its manifest), for reports and tools."""
+
+    index_dir: str
+    embedder_id: str
+    dimension: int
+    chunk_size: int
+    chunk_overlap: int
+    schema_version: int
+    manifest_id: str
+    documents: int
+    chunks: int
 
 
 def clean_question(question: str) -> str:
@@ -108,14 +127,56 @@ class Assistant:
         k: int = 10,
         history: Sequence[Message] | None = None,
         filters: Filters | dict[str, Any] | None = None,
+        *,
+        mode: RetrievalMode = "hybrid",
     ) -> list[Passage]:
-        """The ``k`` best passages for a question (hybrid BM25 + dense, fused with RRF)."""
+        """The ``k`` best passages for a question.
+
+        ``mode``: ``"hybrid"`` (BM25 + dense, fused with RRF: what :meth:`ask` uses), or one
+        side alone, ``"bm25"`` or ``"dense"`` (for comparisons and baselines).
+        """
+        if mode not in RETRIEVAL_MODES:
+            raise ConfigError(
+                f"Unknown retrieval mode {mode!r}; choose one of: {', '.join(RETRIEVAL_MODES)}."
+            )
         self.reader.refresh()
         return self._guard(
             lambda: self.retriever.retrieve(
-                clean_question(question), k, validate_history(history), Filters.coerce(filters)
+                clean_question(question),
+                k,
+                validate_history(history),
+                Filters.coerce(filters),
+                lexical_only=mode == "bm25",
+                dense_only=mode == "dense",
             )
         )
+
+    def index_info(self) -> IndexInfo:
+        """The open index's manifest and size."""
+        self.reader.refresh()
+        m = self.reader.manifest
+        snap = self.reader.snapshot
+        return IndexInfo(
+            index_dir=str(self.settings.index_dir),
+            embedder_id=m.embedder_id,
+            dimension=m.dimension,
+            chunk_size=m.chunk_size,
+            chunk_overlap=m.chunk_overlap,
+            schema_version=m.schema_version,
+            manifest_id=m.short_id,
+            documents=len(snap.documents),
+            chunks=len(snap.chunks),
+        )
+
+    def embed_query(self, text: str) -> Any:
+        """The unit query vector of ``text`` (a numpy array), as retrieval embeds it."""
+        return self.embedder.embed_query(text)
+
+    def chroma_collection(self) -> Any:
+        """The index's Chroma collection, for interoperability (for example llama-index's
+        ``ChromaVectorStore``). Read it; writing to it bypasses the catalog and the manifest."""
+        self.reader.refresh()
+        return self._guard(lambda: self.reader.store.collection)
 
     def _guard(self, fn: Any) -> Any:
         try:

