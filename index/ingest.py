@@ -29,20 +29,15 @@ from index.clean import clean_pages
 from index.embed import CachedEmbedder, Embedder, make_embedder
 from index.errors import IngestLockedError, LoadError
 from index.language import detect_language
+from index.layout import BM25_DIR, CACHE_FILE, CATALOG_FILE, LOCK_FILE, MANIFEST_FILE
 from index.lexical import LexicalIndex
 from index.load import LoadedDocument, iter_source_files, load_file
 from index.settings import Settings
-from index.store import ChromaStore, Manifest, VectorStore
+from index.store import ChromaStore, Manifest, VectorStore, manifest_for
 
 Status = Literal["ingested", "unchanged", "failed", "removed"]
 # Catalog flag: every indexed document's quotable sentences are in the embedding cache.
 SENTENCES_KEY = "sentences_cached"
-
-CATALOG_FILE = "catalog.sqlite3"
-BM25_DIR = "bm25"
-MANIFEST_FILE = "manifest.json"
-CACHE_FILE = "embed-cache.sqlite3"
-LOCK_FILE = "ingest.lock"
 
 # Document metadata that travels with every chunk (and so into Chroma and citations).
 DOC_FIELDS = (
@@ -111,15 +106,6 @@ class IngestReport:
                 "interrupted; its lock was cleared and the index repaired."
             )
         return "\n".join(lines)
-
-
-def manifest_for(settings: Settings, embedder: Embedder) -> Manifest:
-    return Manifest(
-        embedder_id=embedder.model_id,
-        dimension=embedder.dimension,
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-    )
 
 
 class IngestLock:

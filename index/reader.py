@@ -19,10 +19,10 @@ import numpy as np
 from index.catalog import Catalog, ChunkRecord
 from index.embed import CachedEmbedder, Embedder, text_hash
 from index.errors import IndexNotFoundError
-from index.ingest import BM25_DIR, CACHE_FILE, CATALOG_FILE, MANIFEST_FILE, manifest_for
+from index.layout import BM25_DIR, CACHE_FILE, CATALOG_FILE, MANIFEST_FILE
 from index.lexical import LexicalIndex
 from index.settings import Settings
-from index.store import ChromaStore, Manifest, check_manifest
+from index.store import ChromaStore, Manifest, check_manifest, manifest_for
 
 _CHROMA_OPEN = threading.Lock()
 

@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from index.errors import IndexMismatchError, IndexNotFoundError, IndexUnavailableError
+from index.layout import CHROMA_DIR
 
 if TYPE_CHECKING:
     from index.chunk import Chunk
+    from index.embed import Embedder
     from index.settings import Settings
 
 # 2: the embedded text of a chunk carries its document's publisher and date (chunk.embedding_text).
@@ -71,6 +73,16 @@ class Manifest:
             for f, label in labels.items()
             if getattr(self, f) != getattr(wanted, f)
         ]
+
+
+def manifest_for(settings: Settings, embedder: Embedder) -> Manifest:
+    """The manifest an index built with ``settings`` and ``embedder`` has (or must have)."""
+    return Manifest(
+        embedder_id=embedder.model_id,
+        dimension=embedder.dimension,
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+    )
 
 
 def check_manifest(found: Manifest, wanted: Manifest, location: str, index_dir: Path) -> None:
@@ -247,6 +259,6 @@ def make_client(settings: Settings) -> Any:
             )
         except Exception as exc:
             raise IndexUnavailableError(_unavailable(settings, exc)) from exc
-    path = settings.index_dir / "chroma"
+    path = settings.index_dir / CHROMA_DIR
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)

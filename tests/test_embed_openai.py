@@ -35,7 +35,8 @@ from index.errors import (
     EmbeddingServerError,
     IndexMismatchError,
 )
-from index.ingest import MANIFEST_FILE, ingest
+from index.ingest import ingest
+from index.layout import MANIFEST_FILE
 from index.settings import Settings
 from tests.conftest import free_port
 from tests.corpora import DATA_SYSTEM, NDS_PRIORITIES, index_corpus

@@ -19,11 +19,12 @@ from index.catalog import Catalog
 from index.clean import clean_pages
 from index.embed import Embedder, make_embedder
 from index.errors import IndexMismatchError, IngestLockedError
-from index.ingest import CATALOG_FILE, LOCK_FILE, IngestLock, IngestReport, ingest, manifest_for
+from index.ingest import IngestLock, IngestReport, ingest
+from index.layout import CATALOG_FILE, LOCK_FILE
 from index.load import iter_source_files, load_file
 from index.reader import IndexReader
 from index.settings import Settings
-from index.store import ChromaStore
+from index.store import ChromaStore, manifest_for
 from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).parents[1]
@@ -297,7 +298,8 @@ def test_an_index_from_before_sentence_embedding_gets_its_sentences_once(
 
     from index.chunk import sentences_to_embed
     from index.embed import text_hash
-    from index.ingest import CACHE_FILE, SENTENCES_KEY
+    from index.ingest import SENTENCES_KEY
+    from index.layout import CACHE_FILE
 
     settings = small()
     ingest(settings, embedder=e5)

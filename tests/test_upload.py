@@ -10,7 +10,8 @@ import pytest
 
 import index.upload
 from index.catalog import Catalog
-from index.ingest import CATALOG_FILE, ingest
+from index.ingest import ingest
+from index.layout import CATALOG_FILE
 from index.settings import Settings
 from index.sidecar import write_correction
 from index.upload import UploadError, save_upload
