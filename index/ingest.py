@@ -6,15 +6,13 @@ Unchanged files (same content hash) are skipped; a changed file's chunks are rep
 file's chunks are removed. One writer at a time (a file lock the OS releases if the process dies).
 A file that fails is reported with its reason and never stops the others.
 
-Crash safety: chunk ids are deterministic and each document is written vectors-first, then
-catalog (one transaction), then stale vectors deleted. Every run starts by reconciling the vector
-store with the catalog, so a run killed at any point is repaired by the next one.
+Writing goes through :class:`index.writer.IndexWriter` (crash safety is explained there).
+Every run starts by reconciling the vector store with the catalog, so a run killed at any point
+is repaired by the next one.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,17 +21,16 @@ from typing import Any, Literal
 
 import numpy as np
 
-from index.catalog import Catalog
 from index.chunk import Chunk, chunk_text, embedding_text, sentences_to_embed
 from index.clean import clean_pages
 from index.embed import CachedEmbedder, Embedder, make_embedder
-from index.errors import IngestLockedError, LoadError
+from index.errors import LoadError
 from index.language import detect_language
-from index.layout import BM25_DIR, CACHE_FILE, CATALOG_FILE, LOCK_FILE, MANIFEST_FILE
-from index.lexical import LexicalIndex
+from index.layout import CACHE_FILE
 from index.load import LoadedDocument, iter_source_files, load_file
 from index.settings import Settings
-from index.store import ChromaStore, Manifest, VectorStore, manifest_for
+from index.store import Manifest, VectorStore, manifest_for
+from index.writer import IndexDocument, IndexWriter
 
 Status = Literal["ingested", "unchanged", "failed", "removed"]
 # Catalog flag: every indexed document's quotable sentences are in the embedding cache.
@@ -108,52 +105,6 @@ class IngestReport:
         return "\n".join(lines)
 
 
-class IngestLock:
-    """An exclusive, non-blocking lock on the index folder for the duration of an ingest.
-
-    ``fcntl``/``filelock`` locks die with their process, so a lock left by a killed ingest is
-    never stale: the next run takes it and says so.
-    """
-
-    def __init__(self, index_dir: Path) -> None:
-        from filelock import FileLock, Timeout
-
-        self._timeout_error = Timeout
-        index_dir.mkdir(parents=True, exist_ok=True)
-        self.path = index_dir / LOCK_FILE
-        self.info = index_dir / (LOCK_FILE + ".json")
-        self._lock = FileLock(str(self.path), timeout=0)
-        self.stale_from: dict[str, Any] | None = None
-
-    def __enter__(self) -> IngestLock:
-        try:
-            self._lock.acquire()
-        except self._timeout_error as exc:
-            holder = self._read_info()
-            who = f" (pid {holder.get('pid')}, started {holder.get('started')})" if holder else ""
-            raise IngestLockedError(
-                f"Another ingest is already writing to this index{who}. "
-                "Wait for it to finish and run the command again."
-            ) from exc
-        self.stale_from = self._read_info()  # left behind by a run that did not finish
-        self.info.write_text(
-            json.dumps({"pid": os.getpid(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}),
-            encoding="utf-8",
-        )
-        return self
-
-    def _read_info(self) -> dict[str, Any] | None:
-        try:
-            data = json.loads(self.info.read_text(encoding="utf-8"))
-            return data if isinstance(data, dict) else None
-        except (OSError, ValueError):
-            return None
-
-    def __exit__(self, *exc: object) -> None:
-        self.info.unlink(missing_ok=True)
-        self._lock.release()
-
-
 @dataclass
 class _Prepared:
     doc: LoadedDocument
@@ -190,8 +141,11 @@ def ingest(
     embedder: Embedder | None = None,
     progress: bool = False,
     on_stage: Callable[[str], None] | None = None,
+    store: VectorStore | None = None,
 ) -> IngestReport:
-    """Bring the index in line with ``settings.sources_dir``. See the module docstring."""
+    """Bring the index in line with ``settings.sources_dir``. See the module docstring.
+
+    ``store``: where the vectors go (default: the settings' Chroma collection)."""
     started = time.perf_counter()
     index_dir = settings.index_dir
     sources = settings.sources_dir
@@ -201,17 +155,14 @@ def ingest(
     manifest = manifest_for(settings, embedder)
     report.manifest = manifest
 
-    with IngestLock(index_dir) as lock:
-        report.recovered_from = lock.stale_from
-        if rebuild:
-            _wipe(settings)
-        store = ChromaStore.open(settings, manifest, create=True)
-        catalog = Catalog(index_dir / CATALOG_FILE)
+    with IndexWriter(settings, manifest, store=store, rebuild=rebuild) as writer:
+        report.recovered_from = writer.recovered_from
+        catalog = writer.catalog
         cached = CachedEmbedder(embedder, index_dir / CACHE_FILE)
         try:
             stage("reconcile")
-            forced = _reconcile(store, catalog)
-            known = catalog.documents()
+            forced = writer.reconcile()
+            known = writer.documents()
 
             stage("load")
             paths, refused = iter_source_files(sources)
@@ -309,56 +260,39 @@ def ingest(
             report.sentences_embedded = cached.misses - report.embedded
 
             stage("store")
-            for group in upsert_groups(todo):
-                # Vectors of several documents in one Chroma call (one call per small document
-                # halves the write throughput, benchmarks/scale.py), then each document's catalog
-                # rows: still vectors first, so a crash leaves only orphans that reconcile removes.
-                store.upsert(
-                    [c for prep in group.values() for c in prep.chunks],
-                    np.vstack([vectors[i] for i in group]),
-                )
-                for prep in group.values():
-                    doc_id = prep.doc.doc_id
-                    old_ids = catalog.chunk_ids(doc_id)
-                    catalog.replace_document(
-                        doc_id,
+            writer.upsert(
+                [
+                    IndexDocument(
+                        prep.doc.doc_id,
                         prep.rel,
                         prep.doc.content_hash,
                         prep.metadata,
                         prep.chunks,
                         prep.embed_texts,
+                        vectors[i],
                     )
-                    stale = old_ids - {c.chunk_id for c in prep.chunks}
-                    if stale:
-                        store.delete(sorted(stale))
-                    report.results.append(
-                        FileResult(prep.rel, doc_id, "ingested", len(prep.chunks))
-                    )
+                    for i, prep in enumerate(todo)
+                ]
+            )
+            for prep in todo:
+                report.results.append(
+                    FileResult(prep.rel, prep.doc.doc_id, "ingested", len(prep.chunks))
+                )
 
             present = set(seen_ids) | kept
             gone = [d for d in known if d not in present]
+            writer.remove(gone)
             for doc_id in gone:
-                store.delete(sorted(catalog.chunk_ids(doc_id)))
                 report.results.append(
                     FileResult(known[doc_id].source_file, doc_id, "removed", known[doc_id].n_chunks)
                 )
-            if gone:
-                catalog.remove_documents(gone)
 
             stage("bm25")
-            _refresh_lexical(index_dir, catalog)
-            (index_dir / MANIFEST_FILE).write_text(
-                json.dumps(
-                    {**json.loads(manifest.to_json()), "generation": catalog.generation()},
-                    indent=2,
-                ),
-                encoding="utf-8",
-            )
-            report.documents = len(catalog.documents())
-            report.chunks = len(catalog.chunk_ids())
+            writer.finish()
+            report.documents = len(writer.documents())
+            report.chunks = writer.chunk_count()
         finally:
             cached.close()
-            catalog.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -368,56 +302,6 @@ def _rel(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
-
-
-def _wipe(settings: Settings) -> None:
-    """Remove everything but the embedding cache (so a rebuild re-embeds only new text)."""
-    import shutil
-
-    from index.store import make_client
-
-    client = make_client(settings)
-    names = {c if isinstance(c, str) else c.name for c in client.list_collections()}
-    if settings.collection in names:
-        client.delete_collection(settings.collection)
-    for name in (CATALOG_FILE, CATALOG_FILE + "-wal", CATALOG_FILE + "-shm", MANIFEST_FILE):
-        (settings.index_dir / name).unlink(missing_ok=True)
-    shutil.rmtree(settings.index_dir / BM25_DIR, ignore_errors=True)
-
-
-def _reconcile(store: VectorStore, catalog: Catalog) -> set[str]:
-    """Repair what an interrupted run left: returns documents that must be re-ingested."""
-    in_store = store.all_ids()
-    by_doc: dict[str, set[str]] = {}
-    for rec in catalog.chunks():
-        by_doc.setdefault(rec.doc_id, set()).add(rec.chunk_id)
-    expected = set().union(*by_doc.values()) if by_doc else set()
-    orphans = in_store - expected
-    if orphans:
-        store.delete(sorted(orphans))
-    forced = {doc for doc, ids in by_doc.items() if not ids <= in_store}
-    docs = catalog.documents()
-    forced |= {d for d, rec in docs.items() if rec.n_chunks != len(by_doc.get(d, ()))}
-    return forced
-
-
-UPSERT_CHUNKS = 1000  # chunks per Chroma upsert when writing several documents
-
-
-def upsert_groups(todo: list[_Prepared], size: int = UPSERT_CHUNKS) -> list[dict[int, _Prepared]]:
-    """Consecutive documents (by index in ``todo``) grouped to about ``size`` chunks each."""
-    groups: list[dict[int, _Prepared]] = []
-    current: dict[int, _Prepared] = {}
-    n = 0
-    for i, prep in enumerate(todo):
-        current[i] = prep
-        n += len(prep.chunks)
-        if n >= size:
-            groups.append(current)
-            current, n = {}, 0
-    if current:
-        groups.append(current)
-    return groups
 
 
 def _embed_all(
@@ -444,19 +328,3 @@ def _embed_sentences(
     """
     texts = sentences_to_embed(c.text for p in todo for c in p.chunks)
     embedder.embed_passages(texts, batch_size=batch, progress=progress)
-
-
-def _refresh_lexical(index_dir: Path, catalog: Catalog) -> None:
-    """Rebuild BM25 when the catalog changed since it was last built (or it is missing)."""
-    generation = str(catalog.generation())
-    path = index_dir / BM25_DIR
-    if catalog.get_info("bm25_generation") == generation and (path / "ids.json").exists():
-        return
-    records = catalog.chunks()
-    lexical = LexicalIndex.build(
-        [r.chunk_id for r in records],
-        [r.embed_text for r in records],
-        [str(r.metadata.get("language", "nl")) for r in records],
-    )
-    lexical.save(path)
-    catalog.set_info("bm25_generation", generation)

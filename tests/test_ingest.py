@@ -19,12 +19,13 @@ from index.catalog import Catalog
 from index.clean import clean_pages
 from index.embed import Embedder, make_embedder
 from index.errors import IndexMismatchError, IngestLockedError
-from index.ingest import IngestLock, IngestReport, ingest
+from index.ingest import IngestReport, ingest
 from index.layout import CATALOG_FILE, LOCK_FILE
 from index.load import iter_source_files, load_file
 from index.reader import IndexReader
 from index.settings import Settings
 from index.store import ChromaStore, manifest_for
+from index.writer import IngestLock
 from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).parents[1]
@@ -451,7 +452,7 @@ def test_a_killed_ingest_leaves_no_lock(corpus: Path) -> None:
     code = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from index.ingest import IngestLock\n"
+        "from index.writer import IngestLock\n"
         "lock = IngestLock(Path(sys.argv[1])).__enter__()\n"
         "print('locked', flush=True)\n"
         "time.sleep(120)\n"

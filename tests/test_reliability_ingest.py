@@ -101,7 +101,11 @@ INGEST_SCRIPT = r"""
 import json, sys, time
 cfg = json.loads(sys.argv[1])
 import index.ingest as ing
+import index.writer as wr
+from index.catalog import Catalog
+from index.embed import CachedEmbedder
 from index.settings import Settings
+from index.store import ChromaStore
 
 settings = Settings(**cfg["settings"])
 if cfg["embedder"] == "fake":
@@ -134,11 +138,11 @@ def before(owner, name, where):
         return original(*args, **kwargs)
     setattr(owner, name, wrapped)
 
-after(ing.CachedEmbedder, "store", "embed-batch")     # a batch of vectors is in the cache
-after(ing.ChromaStore, "upsert", "upsert")            # vectors in Chroma, catalog not yet
-after(ing.Catalog, "replace_document", "catalog")     # catalog committed, stale vectors not deleted
-before(ing.ChromaStore, "delete", "delete")           # about to delete vectors
-before(ing, "_refresh_lexical", "bm25")               # catalog done, BM25 and manifest not yet
+after(CachedEmbedder, "store", "embed-batch")         # a batch of vectors is in the cache
+after(ChromaStore, "upsert", "upsert")                # vectors in Chroma, catalog not yet
+after(Catalog, "replace_document", "catalog")         # catalog committed, stale vectors not deleted
+before(ChromaStore, "delete", "delete")               # about to delete vectors
+before(wr, "refresh_lexical", "bm25")                 # catalog done, BM25 and manifest not yet
 print("STARTED", flush=True)
 report = ing.ingest(settings, embedder=embedder)
 print("DONE " + json.dumps({"ingested": report.count("ingested"), "failed": len(report.failed)}),
