@@ -30,6 +30,7 @@ from index.errors import ConfigError, IndexUnavailableError
 from index.language import detect_language
 from index.reader import IndexReader, Snapshot
 from index.settings import Settings
+from index.store import VectorStore
 
 if TYPE_CHECKING:
     from assistant.llama_index import NDSQueryEngine
@@ -89,13 +90,14 @@ class Assistant:
         *,
         embedder: Embedder | None = None,
         answerer: Answerer | None = None,
+        store: VectorStore | None = None,
     ) -> None:
         settings = settings or Settings()
         if index_dir is not None:
             settings = settings.with_overrides(index_dir=Path(index_dir))
         self.settings = settings
         self.embedder = embedder or make_embedder(settings)
-        self.reader = IndexReader(settings, self.embedder)
+        self.reader = IndexReader(settings, self.embedder, store=store)
         self.retriever = HybridRetriever(self.reader, settings)
         self.extractive = Extractive(
             ExtractiveAnswerer(
@@ -176,7 +178,7 @@ class Assistant:
         """The index's Chroma collection, for interoperability (for example llama-index's
         ``ChromaVectorStore``). Read it; writing to it bypasses the catalog and the manifest."""
         self.reader.refresh()
-        return self._guard(lambda: self.reader.store.collection)
+        return self._guard(self.reader.chroma_collection)
 
     def _guard(self, fn: Any) -> Any:
         try:

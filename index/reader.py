@@ -18,11 +18,11 @@ import numpy as np
 
 from index.catalog import Catalog, ChunkRecord
 from index.embed import CachedEmbedder, Embedder, text_hash
-from index.errors import IndexNotFoundError
+from index.errors import ConfigError, IndexNotFoundError
 from index.layout import BM25_DIR, CACHE_FILE, CATALOG_FILE, MANIFEST_FILE
 from index.lexical import LexicalIndex
 from index.settings import Settings
-from index.store import ChromaStore, Manifest, check_manifest, manifest_for
+from index.store import ChromaStore, Manifest, VectorStore, check_manifest, manifest_for
 
 _CHROMA_OPEN = threading.Lock()
 
@@ -61,9 +61,18 @@ class Snapshot:
 
 
 class IndexReader:
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    """The read side of one index folder.
+
+    ``store``: where the vectors are (any :class:`VectorStore`; default: the settings' Chroma
+    collection, opened on first use and reconnected after an error or a new generation).
+    """
+
+    def __init__(
+        self, settings: Settings, embedder: Embedder, store: VectorStore | None = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
+        self._given_store = store
         index_dir = settings.index_dir
         manifest_path = index_dir / MANIFEST_FILE
         if not (index_dir / CATALOG_FILE).exists() or not manifest_path.exists():
@@ -75,14 +84,14 @@ class IndexReader:
         found = Manifest.from_json(manifest_path.read_text(encoding="utf-8"))
         check_manifest(found, wanted, str(index_dir), index_dir)
         self.manifest = found
-        self._store: ChromaStore | None = None
+        self._store: VectorStore | None = store
         self._lock = threading.Lock()
         self._snapshot = self._load()
         self._vectors: CachedEmbedder | None = None
         self._vectors_lock = threading.Lock()
 
     @property
-    def store(self) -> ChromaStore:
+    def store(self) -> VectorStore:
         """The vector store, (re)connected on demand: a Chroma server may come and go."""
         store = self._store
         if store is None:
@@ -91,6 +100,15 @@ class IndexReader:
                     self._store = ChromaStore.open(self.settings, self.manifest)
                 store = self._store
         return store
+
+    def chroma_collection(self) -> Any:
+        """The Chroma collection behind the store (for interoperability, e.g. llama-index)."""
+        store = self.store
+        if not isinstance(store, ChromaStore):
+            raise ConfigError(
+                f"This index's vectors are in a {type(store).__name__}, not in Chroma."
+            )
+        return store.collection
 
     def cached_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Passage vectors that ingest already computed for ``texts`` (the embedding cache),
@@ -108,17 +126,16 @@ class IndexReader:
         return {t: found[h] for t in texts if (h := text_hash(t)) in found}
 
     def reset_store(self) -> None:
-        self._store = None
+        self._store = self._given_store
 
     def _load(self) -> Snapshot:
         catalog = Catalog(self.settings.index_dir / CATALOG_FILE, readonly=True)
         try:
             # Read rows and generation in one transaction: a consistent view of the catalog.
-            catalog._db.execute("BEGIN")
-            generation = catalog.generation()
-            rows = catalog.chunks()
-            docs = {d: rec.metadata | {"doc_id": d} for d, rec in catalog.documents().items()}
-            catalog._db.execute("COMMIT")
+            with catalog.read_transaction():
+                generation = catalog.generation()
+                rows = catalog.chunks()
+                docs = {d: rec.metadata | {"doc_id": d} for d, rec in catalog.documents().items()}
         finally:
             catalog.close()
         lexical = LexicalIndex.load(self.settings.index_dir / BM25_DIR)
@@ -157,8 +174,10 @@ class IndexReader:
         it never sees vectors that an ingest in another process wrote. After a new snapshot,
         drop this process's cached Chroma for the folder; the next query opens it afresh.
         (In-flight queries keep the old store until they finish.)"""
-        store, self._store = self._store, None
-        if store is None or self.settings.chroma_host:
+        store, self._store = self._store, self._given_store
+        if self._given_store is not None or self.settings.chroma_host:
+            return  # a store handed in is the caller's; a server sees every write
+        if not isinstance(store, ChromaStore):
             return
         try:
             from chromadb.api.shared_system_client import SharedSystemClient

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from index.chunk import Chunk
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -55,3 +57,49 @@ class FakeEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)
+
+
+class FakeStore:
+    """A FAKE vector store for logic tests: the :class:`index.store.VectorStore` protocol in
+    memory, exact cosine similarity with numpy (no HNSW, no persistence, one process).
+
+    Hand the same instance to ``ingest(..., store=)`` and ``Assistant(..., store=)``: the
+    catalog, BM25 and manifest stay in the index folder, only the vectors live here.
+    """
+
+    def __init__(self) -> None:
+        self.vectors: dict[str, np.ndarray] = {}
+        self.doc_ids: dict[str, str] = {}
+        self.queries = 0
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            v = np.asarray(vector, dtype=np.float32)
+            self.vectors[chunk.chunk_id] = v / max(float(np.linalg.norm(v)), 1e-12)
+            self.doc_ids[chunk.chunk_id] = chunk.doc_id
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for chunk_id in ids:
+            self.vectors.pop(chunk_id, None)
+            self.doc_ids.pop(chunk_id, None)
+
+    def all_ids(self) -> set[str]:
+        return set(self.vectors)
+
+    def count(self) -> int:
+        return len(self.vectors)
+
+    def query(
+        self, vector: np.ndarray, n: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Nearest chunks as ``(chunk_id, cosine similarity)``, best first (ties by id)."""
+        self.queries += 1
+        allowed = None if doc_ids is None else set(doc_ids)
+        ids = [c for c in self.vectors if allowed is None or self.doc_ids[c] in allowed]
+        if not ids:
+            return []
+        q = np.asarray(vector, dtype=np.float32)
+        q = q / max(float(np.linalg.norm(q)), 1e-12)
+        scores = np.vstack([self.vectors[c] for c in ids]) @ q
+        ranked = sorted(zip(ids, scores.tolist(), strict=True), key=lambda p: (-p[1], p[0]))
+        return [(c, float(s)) for c, s in ranked[: max(1, n)]]
