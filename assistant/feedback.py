@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from index.errors import NDSError
+from index.migrations import Migration, SchemaTooNewError, migrate
 
 COLUMNS = (
     "id",
@@ -39,7 +40,7 @@ COLUMNS = (
     "language",
 )
 
-_SCHEMA = """
+_TABLE = """
 CREATE TABLE IF NOT EXISTS feedback (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
     created_at     TEXT    NOT NULL,
@@ -52,12 +53,23 @@ CREATE TABLE IF NOT EXISTS feedback (
     answerer       TEXT    NOT NULL DEFAULT '',
     manifest_id    TEXT    NOT NULL DEFAULT '',
     language       TEXT    NOT NULL DEFAULT 'nl'
-);
-CREATE TRIGGER IF NOT EXISTS feedback_no_update BEFORE UPDATE ON feedback
-BEGIN SELECT RAISE(ABORT, 'feedback is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS feedback_no_delete BEFORE DELETE ON feedback
-BEGIN SELECT RAISE(ABORT, 'feedback is append-only'); END;
-"""
+)"""
+_TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS feedback_no_update BEFORE UPDATE ON feedback
+BEGIN SELECT RAISE(ABORT, 'feedback is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS feedback_no_delete BEFORE DELETE ON feedback
+BEGIN SELECT RAISE(ABORT, 'feedback is append-only'); END""",
+)
+
+
+def _create(db: sqlite3.Connection) -> None:
+    for statement in (_TABLE, *_TRIGGERS):  # one by one: executescript would commit
+        db.execute(statement)
+
+
+# Migration i brings a feedback file from schema i to i + 1 (index.migrations).
+MIGRATIONS = (Migration("append-only feedback table", _create),)
+
 
 # Cells starting with these are formulas to spreadsheet programs (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -75,9 +87,11 @@ class FeedbackStore:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
+            with closing(sqlite3.connect(self.path, timeout=10)) as db:
                 db.execute("PRAGMA journal_mode=WAL")
-                db.executescript(_SCHEMA)
+                self.upgrades = migrate(db, MIGRATIONS, store="feedback database", path=self.path)
+        except SchemaTooNewError as exc:
+            raise FeedbackError(str(exc)) from exc
         except (OSError, sqlite3.Error) as exc:
             raise FeedbackError(
                 f"Cannot open the feedback database {self.path}: {exc}. "

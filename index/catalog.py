@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from index.chunk import Chunk
+from index.migrations import Migration, check_version, migrate
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -60,18 +61,66 @@ class ChunkRecord:
     metadata: dict[str, Any]
 
 
+def _create_tables(db: sqlite3.Connection) -> None:
+    for statement in _SCHEMA.split(";"):  # not executescript: it would commit the migration
+        if statement.strip():
+            db.execute(statement)
+
+
+# Whitespace gaps between chunks at most this long are recorded as ``gap_before`` (index.chunk).
+_RECORDED_GAP = 32
+
+
+def _reingest_unrecorded_gaps(db: sqlite3.Connection) -> None:
+    """Chunks written before ingest recorded the whitespace between two chunks
+    (``gap_before``, which list answers need to join chunks back together): their documents
+    are marked changed, so the next ingest chunks them again (same chunk ids; the vectors come
+    from the embedding cache)."""
+    marked: set[str] = set()
+    previous: tuple[str, int] | None = None  # (doc_id, end) of the chunk before
+    rows = db.execute("SELECT doc_id, metadata FROM chunks ORDER BY doc_id, position")
+    for doc_id, metadata in rows:
+        meta = json.loads(metadata)
+        start, end = int(meta.get("start", 0)), int(meta.get("end", 0))
+        if previous is not None and previous[0] == doc_id:
+            gap = start - previous[1]
+            if 0 < gap <= _RECORDED_GAP and "gap_before" not in meta:
+                marked.add(doc_id)
+        previous = (doc_id, end)
+    db.executemany(
+        "UPDATE documents SET content_hash = '' WHERE doc_id = ?", [(d,) for d in sorted(marked)]
+    )
+
+
+# Migration i brings a catalog from schema i to i + 1 (PRAGMA user_version; index.migrations).
+MIGRATIONS = (
+    Migration("documents, chunks and info tables", _create_tables),
+    Migration(
+        "documents whose chunks lack the recorded gaps between them are re-chunked by this ingest",
+        _reingest_unrecorded_gaps,
+    ),
+)
+VERSION = len(MIGRATIONS)
+
+
 class Catalog:
+    """The catalog file. Opened for writing, an older file is upgraded (``upgrades`` says
+    how); opened ``readonly``, ``version`` tells the reader whether it is current."""
+
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
+        self.upgrades: list[str] = []
         if readonly:
             self._db = sqlite3.connect(
                 f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30
             )
+            self.version = check_version(self._db, MIGRATIONS, store="catalog", path=path)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
+            self.upgrades = migrate(self._db, MIGRATIONS, store="catalog", path=path)
+            self.version = VERSION
         self._db.execute("PRAGMA foreign_keys=ON")
 
     def close(self) -> None:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from index.errors import ConfigError, EmbedderUnavailableError
+from index.migrations import Migration, migrate
 
 if TYPE_CHECKING:
     from index.settings import Settings
@@ -186,6 +187,18 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# Migration i brings an embedding cache from schema i to i + 1 (index.migrations).
+CACHE_MIGRATIONS = (
+    Migration(
+        "vectors table",
+        lambda db: db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors "
+            "(model TEXT, hash TEXT, vector BLOB, PRIMARY KEY (model, hash))"
+        ),
+    ),
+)
+
+
 class CachedEmbedder:
     """Wraps an embedder with a SQLite cache keyed by (model id, sha256 of the text).
 
@@ -198,10 +211,7 @@ class CachedEmbedder:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS vectors "
-            "(model TEXT, hash TEXT, vector BLOB, PRIMARY KEY (model, hash))"
-        )
+        self.upgrades = migrate(self._db, CACHE_MIGRATIONS, store="embedding cache", path=path)
         self.hits = 0
         self.misses = 0
 

@@ -72,6 +72,8 @@ class IngestReport:
     manifest: Manifest | None = None
     # The lock info of an earlier ingest that was killed before it finished (pid, started).
     recovered_from: dict[str, Any] | None = None
+    # One line per SQLite store that this run upgraded to the current schema.
+    upgrades: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[FileResult]:
@@ -96,6 +98,7 @@ class IngestReport:
             f"({self.embedded} embedded now, {self.sentences_embedded} sentences for quoting, "
             f"{self.seconds:.1f} s)."
         )
+        lines += self.upgrades
         if self.recovered_from is not None:
             who = self.recovered_from
             lines.append(
@@ -159,6 +162,7 @@ def ingest(
         report.recovered_from = writer.recovered_from
         catalog = writer.catalog
         cached = CachedEmbedder(embedder, index_dir / CACHE_FILE)
+        report.upgrades = catalog.upgrades + cached.upgrades
         try:
             stage("reconcile")
             forced = writer.reconcile()

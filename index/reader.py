@@ -8,6 +8,7 @@ chat never sees half a document.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -16,15 +17,18 @@ from typing import Any
 
 import numpy as np
 
+from index.catalog import VERSION as CATALOG_VERSION
 from index.catalog import Catalog, ChunkRecord
 from index.embed import CachedEmbedder, Embedder, text_hash
-from index.errors import ConfigError, IndexNotFoundError
+from index.errors import ConfigError, IndexMismatchError, IndexNotFoundError
 from index.layout import BM25_DIR, CACHE_FILE, CATALOG_FILE, MANIFEST_FILE
 from index.lexical import LexicalIndex
+from index.migrations import SchemaTooNewError
 from index.settings import Settings
 from index.store import ChromaStore, Manifest, VectorStore, check_manifest, manifest_for
 
 _CHROMA_OPEN = threading.Lock()
+log = logging.getLogger("nds_assistant.index")
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class IndexReader:
         self._snapshot = self._load()
         self._vectors: CachedEmbedder | None = None
         self._vectors_lock = threading.Lock()
+        self._vectors_refused = False
 
     @property
     def store(self) -> VectorStore:
@@ -115,6 +120,8 @@ class IndexReader:
         by text. Empty when there is no cache to read: callers embed what is missing."""
         with self._vectors_lock:
             try:
+                if self._vectors_refused:
+                    return {}
                 if self._vectors is None:
                     path = self.settings.index_dir / CACHE_FILE
                     if not path.exists():
@@ -123,14 +130,26 @@ class IndexReader:
                 found = self._vectors.lookup(texts)
             except sqlite3.Error:
                 return {}
+            except SchemaTooNewError as exc:  # answering works without it: say so, go on
+                log.warning("%s Questions embed their sentences themselves.", exc)
+                self._vectors_refused = True
+                return {}
         return {t: found[h] for t in texts if (h := text_hash(t)) in found}
 
     def reset_store(self) -> None:
         self._store = self._given_store
 
     def _load(self) -> Snapshot:
-        catalog = Catalog(self.settings.index_dir / CATALOG_FILE, readonly=True)
+        index_dir = self.settings.index_dir
+        catalog = Catalog(index_dir / CATALOG_FILE, readonly=True)
         try:
+            if catalog.version < CATALOG_VERSION:  # a reader cannot upgrade; the writer does
+                raise IndexMismatchError(
+                    f"The index at {index_dir} was written by an older nds-assistant (catalog "
+                    f"schema {catalog.version}, now {CATALOG_VERSION}). Upgrade it once with: "
+                    f"nds-assistant ingest --index {index_dir} (unchanged text is not embedded "
+                    "again)."
+                )
             # Read rows and generation in one transaction: a consistent view of the catalog.
             with catalog.read_transaction():
                 generation = catalog.generation()
