@@ -27,7 +27,7 @@ from index.embed import CachedEmbedder, Embedder, make_embedder
 from index.errors import LoadError
 from index.language import detect_language
 from index.layout import CACHE_FILE
-from index.load import LoadedDocument, iter_source_files, load_file
+from index.loaders import LoadedDocument, iter_source_files, load_file
 from index.settings import Settings
 from index.store import Manifest, VectorStore, manifest_for
 from index.writer import IndexDocument, IndexWriter

@@ -2,7 +2,7 @@
 
 A PDF's embedded metadata is often stale (a template's title, a person as author). An admin
 corrects title, publisher and date in the chat's Documenten tab; the correction is written
-here, beside the file, and :func:`index.load.load_file` applies it on every ingest, so
+here, beside the file, and :func:`index.loaders.load_file` applies it on every ingest, so
 ``nds-assistant ingest`` of the folder gives the same result as the chat.
 
 >>> import tempfile

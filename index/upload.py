@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from index.errors import LoadError
-from index.load import SUPPORTED_SUFFIXES, iter_source_files, load_file
+from index.loaders import SUPPORTED_SUFFIXES, iter_source_files, load_file
 from index.sidecar import is_sidecar
 
 __all__ = ["UploadError", "check_upload_name", "save_upload"]

@@ -21,7 +21,7 @@ from index.embed import Embedder, make_embedder
 from index.errors import IndexMismatchError, IngestLockedError
 from index.ingest import IngestReport, ingest
 from index.layout import CATALOG_FILE, LOCK_FILE
-from index.load import iter_source_files, load_file
+from index.loaders import iter_source_files, load_file
 from index.reader import IndexReader
 from index.settings import Settings
 from index.store import ChromaStore, manifest_for
