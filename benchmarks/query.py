@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -20,28 +19,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
-GOLDEN = Path(__file__).parents[1] / "evals" / "golden.jsonl"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+from benchmarks.common import golden_questions, percentile
 
 
 def run(index: Path, repeats: int) -> dict[str, Any]:
     from assistant import Assistant, Settings
 
-    questions = [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines()]
+    questions = golden_questions()
     bot = Assistant(settings=Settings(index_dir=index))
     bot.ask("Wat is de NDS?")  # warm up: model loaded, caches primed once
     result: dict[str, Any] = {"questions": len(questions), "rows": {}}
     # One query embedding is the floor of any question's cost: `ask` is measured against it,
     # interleaved in the same run (the goal: ask p50 <= 1.5x one query embedding).
     for name, fn in (
-        ("query embedding", lambda q: bot.embedder.embed_query(q["question"])),
+        ("query embedding", lambda q: bot.embed_query(q["question"])),
         ("retrieve", lambda q: bot.retrieve(q["question"], k=10, history=q.get("history"))),
         ("ask", lambda q: bot.ask(q["question"], history=q.get("history"))),
     ):

@@ -55,3 +55,19 @@ def test_quick_benchmark_runs_end_to_end() -> None:
     # The goal is < 2 minutes on an idle 2-core machine (embeddings cached after the first run);
     # a shared CI runner gets slack rather than a flaky failure.
     assert seconds < 480, f"quick benchmark took {seconds:.0f} s"
+
+
+def test_benchmarks_share_the_evaluation_percentile() -> None:
+    """One percentile definition: the benchmarks' p50/p95 are evals.metrics' interpolated ones."""
+    import doctest
+
+    import benchmarks.common
+    from benchmarks.common import golden_questions, percentile
+    from evals.metrics import percentiles
+
+    values = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0]
+    assert percentile(values, 0.5) == percentiles(values, (50,))["p50"] == 3.5
+    assert percentile(values, 0.95) == pytest.approx(percentiles(values, (95,))["p95"])
+    assert doctest.testmod(benchmarks.common).failed == 0
+    subset = golden_questions(10)
+    assert len(subset) == 10 and all("question" in q for q in subset)
