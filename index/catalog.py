@@ -9,6 +9,7 @@ reader sees either the old or the new version of a document, never half of it.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -119,7 +120,10 @@ class Catalog:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self.upgrades = migrate(self._db, MIGRATIONS, store="catalog", path=path)
+            # Ingest's report shows the upgrade; the log line is for other writers.
+            self.upgrades = migrate(
+                self._db, MIGRATIONS, store="catalog", path=path, log_level=logging.INFO
+            )
             self.version = VERSION
         self._db.execute("PRAGMA foreign_keys=ON")
 

@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sqlite3
 import threading
@@ -211,7 +212,9 @@ class CachedEmbedder:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self.upgrades = migrate(self._db, CACHE_MIGRATIONS, store="embedding cache", path=path)
+        self.upgrades = migrate(  # INFO: ingest's report shows it
+            self._db, CACHE_MIGRATIONS, store="embedding cache", path=path, log_level=logging.INFO
+        )
         self.hits = 0
         self.misses = 0
 

@@ -57,10 +57,16 @@ def check_version(
 
 
 def migrate(
-    db: sqlite3.Connection, migrations: Sequence[Migration], *, store: str, path: str | Path
+    db: sqlite3.Connection,
+    migrations: Sequence[Migration],
+    *,
+    store: str,
+    path: str | Path,
+    log_level: int = logging.WARNING,
 ) -> list[str]:
-    """Bring ``db`` to the latest version; returns (and logs) one line per upgrade applied to
-    an existing file. A new, empty file is created at the latest version without a message."""
+    """Bring ``db`` to the latest version; returns (and logs at ``log_level``) one line per
+    upgrade applied to an existing file. A new, empty file is created at the latest version
+    without a message. Callers that report the lines themselves (ingest) log them at INFO."""
     current = len(migrations)
     if check_version(db, migrations, store=store, path=path) == current:
         return []
@@ -84,5 +90,5 @@ def migrate(
         + "."
     ]
     for note in notes:
-        log.warning(note)
+        log.log(log_level, note)
     return notes

@@ -104,7 +104,7 @@ def test_an_old_catalog_is_upgraded_once_and_keeps_its_data(
     assert readonly.version == 0  # a reader does not upgrade
     readonly.close()
 
-    with caplog.at_level(logging.WARNING, logger="nds_assistant.index"):
+    with caplog.at_level(logging.INFO, logger="nds_assistant.index"):
         catalog = Catalog(path)
     assert len(catalog.upgrades) == 1
     assert (
