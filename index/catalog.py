@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from index.chunk import Chunk
-from index.migrations import Migration, check_version, migrate
+from index.migrations import Migration, SchemaTooNewError, check_version, migrate
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -115,15 +115,23 @@ class Catalog:
             self._db = sqlite3.connect(
                 f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30
             )
-            self.version = check_version(self._db, MIGRATIONS, store="catalog", path=path)
+            try:
+                self.version = check_version(self._db, MIGRATIONS, store="catalog", path=path)
+            except SchemaTooNewError:
+                self._db.close()
+                raise
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             # Ingest's report shows the upgrade; the log line is for other writers.
-            self.upgrades = migrate(
-                self._db, MIGRATIONS, store="catalog", path=path, log_level=logging.INFO
-            )
+            try:
+                self.upgrades = migrate(
+                    self._db, MIGRATIONS, store="catalog", path=path, log_level=logging.INFO
+                )
+            except BaseException:
+                self._db.close()
+                raise
             self.version = VERSION
         self._db.execute("PRAGMA foreign_keys=ON")
 

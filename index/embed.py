@@ -212,9 +212,17 @@ class CachedEmbedder:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self.upgrades = migrate(  # INFO: ingest's report shows it
-            self._db, CACHE_MIGRATIONS, store="embedding cache", path=path, log_level=logging.INFO
-        )
+        try:
+            self.upgrades = migrate(  # INFO: ingest's report shows it
+                self._db,
+                CACHE_MIGRATIONS,
+                store="embedding cache",
+                path=path,
+                log_level=logging.INFO,
+            )
+        except BaseException:
+            self._db.close()
+            raise
         self.hits = 0
         self.misses = 0
 
