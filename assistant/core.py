@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from assistant.answerer import Answerer, Extractive
-from assistant.extractive import AnswerRequest, ExtractiveAnswerer, pieces
+from assistant.answerer import Answerer, AnswerRequest, pieces
+from assistant.extractive import ExtractiveAnswerer
 from assistant.features import FeatureSet
+from assistant.history import FollowUp, Message, validate_history
 from assistant.mentions import DocumentMentions
 from assistant.messages import frame
-from assistant.retrieve import HybridRetriever, Message, passage_of
+from assistant.retrieve import HybridRetriever, passage_of
 from assistant.types import Answer, Filters, Passage
 from index.embed import Embedder, make_embedder
 from index.errors import ConfigError, IndexUnavailableError
@@ -65,20 +66,6 @@ def clean_question(question: str) -> str:
     return re.sub(r"\s+", " ", kept).strip()
 
 
-def validate_history(history: Sequence[Message] | None) -> list[Message]:
-    out: list[Message] = []
-    for i, turn in enumerate(history or ()):
-        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant"):
-            raise ConfigError(
-                f"history[{i}] must be {{'role': 'user'|'assistant', 'content': str}}"
-            )
-        content = turn.get("content")
-        out.append(
-            {"role": str(turn["role"]), "content": content if isinstance(content, str) else ""}
-        )
-    return out
-
-
 class Assistant:
     """Grounded, cited answers over the NDS index. Thread-safe for concurrent ``ask`` calls."""
 
@@ -97,14 +84,12 @@ class Assistant:
         self.embedder = embedder or make_embedder(settings)
         self.reader = IndexReader(settings, self.embedder)
         self.retriever = HybridRetriever(self.reader, settings)
-        self.extractive = Extractive(
-            ExtractiveAnswerer(
-                self.embedder,
-                max_sentences=settings.max_answer_sentences,
-                refusal_threshold=settings.refusal_threshold,
-                vector_lookup=self.reader.cached_vectors,
-                model_path=str(settings.answer_model) if settings.answer_model else None,
-            )
+        self.extractive = ExtractiveAnswerer(
+            self.embedder,
+            max_sentences=settings.max_answer_sentences,
+            refusal_threshold=settings.refusal_threshold,
+            vector_lookup=self.reader.cached_vectors,
+            model_path=str(settings.answer_model) if settings.answer_model else None,
         )
         self._answerer = answerer
         self._mention_cache: tuple[int, DocumentMentions] | None = None
@@ -263,13 +248,16 @@ class Assistant:
         """Retrieve for a cleaned question and bundle what an answerer needs."""
         self.reader.refresh()
         snapshot = self.reader.snapshot  # sections and mentions from the same generation
-        qvec = self.retriever.query_vector(q, history)
+        follow_up = FollowUp.of(q, history)  # the one place a follow-up is worked out
+        qvec = self.retriever.query_vector(q, follow_up=follow_up)
         k = k or self.settings.k
         excluded = set(exclude_sources)
         # Without some documents: retrieve more, drop theirs, keep the best k of the rest.
         fetch = k + 4 * k * bool(excluded)
         passages = self._guard(
-            lambda: self.retriever.retrieve(q, fetch, history, f, query_vector=qvec)
+            lambda: self.retriever.retrieve(
+                q, fetch, history, f, follow_up=follow_up, query_vector=qvec
+            )
         )
         passages = [p for p in passages if p.source_id not in excluded][:k]
         named = self._mentions(snapshot)(q)
@@ -283,6 +271,7 @@ class Assistant:
             f,
             section=lambda p: [passage_of(r) for r in snapshot.section(p.chunk_id)],
             named_documents={d: s for d, s in named.items() if d not in excluded},
+            follow_up=follow_up,
         )
 
     def features(
@@ -302,7 +291,7 @@ class Assistant:
         q = clean_question(question)
         language = detect_language(q, default=self.settings.chat_language)
         request = self._request(q, language, history, None, None, exclude_sources)
-        return self.extractive.inner.featurize(request)
+        return self.extractive.featurize(request)
 
     def _mentions(self, snapshot: Snapshot) -> DocumentMentions:
         """The document-mention matcher of this snapshot's documents (built once per ingest)."""

@@ -31,7 +31,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from llama_index.core.llms import LLM, ChatMessage, MessageRole
 
-from assistant.extractive import AnswerRequest, SentenceVectors, pieces, refusal_text
+from assistant.answerer import AnswerRequest, pieces, refusal_text
+from assistant.extractive import SentenceVectors
+from assistant.history import transcript
 from assistant.types import Answer, Citation, Passage
 from assistant.verify import (
     looks_like_instruction,
@@ -51,8 +53,6 @@ log = logging.getLogger("nds_assistant")
 NOT_IN_SOURCES = "NIET_IN_BRONNEN"
 INSTALL_HINT = "pip install 'nds-assistant[llm]'"
 MAX_TOKENS = 512
-HISTORY_TURNS = 6
-HISTORY_CHARS = 800
 
 # In the style of llama_index.core.chat_engine.condense_question.DEFAULT_TEMPLATE.
 CONDENSE_TEMPLATE = """\
@@ -191,16 +191,6 @@ def without_thinking(deltas: Iterator[str]) -> Iterator[str]:
             yield head
         return
     yield from deltas
-
-
-def history_text(history: Sequence[dict[str, str]]) -> str:
-    lines = []
-    for turn in list(history)[-HISTORY_TURNS:]:
-        who = "Human" if turn.get("role") == "user" else "Assistant"
-        content = re.sub(r"\s+", " ", str(turn.get("content") or "")).strip()
-        if content:
-            lines.append(f"{who}: {content[:HISTORY_CHARS]}")
-    return "\n".join(lines)
 
 
 def clean_condensed(reply: str, fallback: str) -> str:
@@ -374,7 +364,7 @@ class LLMAnswerer:
 
     # -- talking to the model ----------------------------------------------------------------
     def condense(self, question: str, history: Sequence[dict[str, str]]) -> str:
-        prompt = CONDENSE_TEMPLATE.format(chat_history=history_text(history), question=question)
+        prompt = CONDENSE_TEMPLATE.format(chat_history=transcript(history), question=question)
         try:
             reply = self.llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)])
         except Exception as exc:
@@ -464,7 +454,9 @@ class LLMAnswerer:
                 log.warning("no LLM answer; answering extractively")
             else:
                 log.info("no LLM sentence survived verification; answering extractively")
-            yield from self._fallback(dataclasses.replace(request, question=question), original)
+            # The conversation is read again for the standalone question (follow_up=None).
+            standalone = dataclasses.replace(request, question=question, follow_up=None)
+            yield from self._fallback(standalone, original)
 
     # -- steps -------------------------------------------------------------------------------
     def _standalone(self, request: AnswerRequest) -> tuple[AnswerRequest, str]:

@@ -23,7 +23,7 @@ from llama_index.core.llms import CustomLLM
 from pydantic import Field
 
 from assistant import Assistant
-from assistant.extractive import refusal_text
+from assistant.answerer import refusal_text
 from assistant.llm import (
     NOT_IN_SOURCES,
     LLMAnswerer,

@@ -15,7 +15,9 @@ import numpy as np
 import pytest
 
 import assistant.answer_types
+import assistant.answerer
 import assistant.extractive
+import assistant.history
 import assistant.retrieve
 import assistant.sentences
 import index.chunk
@@ -275,7 +277,7 @@ def test_evidence_coverage_counts_translated_words(mixed_corpus: Settings) -> No
     from assistant.features import featurize
 
     bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
-    inner = bot.extractive.inner
+    inner = bot.extractive
     lexical = bot.reader.snapshot.lexical
     question = "What is the priority of municipalities?"
     dutch = [p for p in bot.retrieve(question, k=8) if p.source_id.startswith("vng")]
