@@ -33,7 +33,10 @@ from index.reader import IndexReader, Snapshot
 from index.settings import Settings
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from assistant.llama_index import NDSQueryEngine
+    from assistant.llm import LLMAnswerer
 
 log = logging.getLogger("nds_assistant")
 
@@ -98,12 +101,35 @@ class Assistant:
     def answerer(self) -> Answerer:
         if self._answerer is None:
             if self.settings.answerer == "llm":
-                from assistant.llm import LLMAnswerer
+                from assistant.llm import openai_like
 
-                self._answerer = LLMAnswerer.from_settings(self.settings, self)
+                self._answerer = self.llm_answerer(openai_like(self.settings))
             else:
                 self._answerer = self.extractive
         return self._answerer
+
+    def llm_answerer(self, llm: Any) -> LLMAnswerer:
+        """An LLM answerer over this index with ``llm`` (any llama-index ``LLM``): it gets a
+        retrieve callable, the extractive answerer's sentence vectors and the extractive
+        answerer as its fallback, not the Assistant."""
+        from assistant.llm import LLMAnswerer
+
+        return LLMAnswerer(
+            llm,
+            retrieve=self._standalone_passages,
+            vectors=self.extractive.vectors,
+            fallback=self.extractive,
+            support_threshold=self.settings.support_threshold,
+            max_sentences=self.settings.max_answer_sentences,
+            k=self.settings.k,
+        )
+
+    def _standalone_passages(
+        self, question: str, k: int, filters: Filters | None
+    ) -> tuple[list[Passage], np.ndarray]:
+        """Passages for a question that stands alone (a condensed follow-up): no history."""
+        qvec = self.retriever.query_vector(question, None)
+        return self.retriever.retrieve(question, k, None, filters, query_vector=qvec), qvec
 
     # -- retrieval ---------------------------------------------------------------------------
     def retrieve(

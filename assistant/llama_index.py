@@ -173,9 +173,7 @@ class NDSQueryEngine(BaseQueryEngine):
         if llm is None:
             self.assistant._answerer = assistant.extractive
         else:
-            from assistant.llm import LLMAnswerer
-
-            self.assistant._answerer = LLMAnswerer(llm, self.assistant)
+            self.assistant._answerer = self.assistant.llm_answerer(llm)
 
     def _get_prompt_modules(self) -> PromptMixinType:
         return {}
