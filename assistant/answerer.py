@@ -14,8 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.history import FollowUp
 from assistant.messages import frame
+from assistant.question import Question
 from assistant.types import Answer, Citation, Filters, Passage
 from index.lexical import LexicalIndex
 
@@ -35,13 +35,15 @@ class AnswerRequest:
     section: Callable[[Passage], Sequence[Passage]] | None = None
     # The documents the question names (assistant.mentions), with the strength of the mention.
     named_documents: dict[str, float] = field(default_factory=dict)
-    # What the question takes from the conversation (made once, before retrieval); None: make
-    # it from ``question`` and ``history`` when needed.
-    follow_up: FollowUp | None = None
+    # The question's analysis, made once before retrieval (None: answerers analyse
+    # ``question`` themselves, as for an LLM's condensed follow-up).
+    analysis: Question | None = None
 
-    def conversation(self) -> FollowUp:
-        """:attr:`follow_up`, or the same made from the question and the history."""
-        return self.follow_up or FollowUp.of(self.question, self.history)
+    def analysed(self) -> Question:
+        """:attr:`analysis`, or the analysis of ``question`` with ``history``."""
+        if self.analysis is not None:
+            return self.analysis
+        return Question.of(self.question, self.history, language=self.language)
 
     def answer(
         self,

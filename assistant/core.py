@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from assistant.answerer import Answerer, AnswerRequest, pieces
 from assistant.extractive import ExtractiveAnswerer
 from assistant.features import FeatureSet
-from assistant.history import FollowUp, Message, validate_history
+from assistant.history import Message, validate_history
 from assistant.mentions import DocumentMentions
 from assistant.messages import frame
+from assistant.question import Question
 from assistant.retrieve import HybridRetriever, passage_of
 from assistant.types import Answer, Filters, Passage
 from index.embed import Embedder, make_embedder
@@ -274,19 +275,23 @@ class Assistant:
         """Retrieve for a cleaned question and bundle what an answerer needs."""
         self.reader.refresh()
         snapshot = self.reader.snapshot  # sections and mentions from the same generation
-        follow_up = FollowUp.of(q, history)  # the one place a follow-up is worked out
-        qvec = self.retriever.query_vector(q, follow_up=follow_up)
-        k = k or self.settings.k
         excluded = set(exclude_sources)
+        named = self._mentions(snapshot)(q)
+        # The one analysis of the question (and of the conversation before it).
+        question = Question.of(
+            q,
+            history,
+            language=language,
+            named={d: s for d, s in named.items() if d not in excluded},
+        )
+        qvec = self.retriever.query_vector(question)
+        k = k or self.settings.k
         # Without some documents: retrieve more, drop theirs, keep the best k of the rest.
         fetch = k + 4 * k * bool(excluded)
         passages = self._guard(
-            lambda: self.retriever.retrieve(
-                q, fetch, history, f, follow_up=follow_up, query_vector=qvec
-            )
+            lambda: self.retriever.retrieve(question, fetch, None, f, query_vector=qvec)
         )
         passages = [p for p in passages if p.source_id not in excluded][:k]
-        named = self._mentions(snapshot)(q)
         return AnswerRequest(
             q,
             language,
@@ -296,8 +301,8 @@ class Assistant:
             history or None,
             f,
             section=lambda p: [passage_of(r) for r in snapshot.section(p.chunk_id)],
-            named_documents={d: s for d, s in named.items() if d not in excluded},
-            follow_up=follow_up,
+            named_documents=dict(question.named),
+            analysis=question,
         )
 
     def features(

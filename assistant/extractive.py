@@ -113,11 +113,12 @@ class ExtractiveAnswerer:
     def featurize(self, req: AnswerRequest) -> FeatureSet:
         """The candidates of a request and their features (the model is not needed)."""
         cands = self.candidates(req.passages)
-        follow_up = req.conversation()
+        question = req.analysed()
+        follow_up = question.follow_up
         vecs = self.vectors.get([c.text for c in cands])
         cosines = vecs @ req.query_vector if cands else np.zeros(0)
         return featurize(
-            req.question,
+            question,
             req.language,
             cands,
             cosines,
@@ -153,7 +154,9 @@ class ExtractiveAnswerer:
                 refused=True,
                 confidence=answerable,
             )
-        items = list_answer(req.question, cands, req.passages, req.section, req.lexical)
+        items = list_answer(
+            fs.analysis or req.question, cands, req.passages, req.section, req.lexical
+        )
         chosen = items or self.select(cands, probs)
         text, cites = compose(chosen, req.language, items is not None)
         return req.answer(text, cites, answerer=self.name, confidence=answerable)

@@ -99,15 +99,16 @@ _ANAPHORA = re.compile(
 )
 
 
-def depends_on_history(question: str) -> bool:
-    """A follow-up that cannot stand alone: it points back, or says too little.
+def depends_on_history(question: str, tokens: Sequence[str] | None = None) -> bool:
+    """A follow-up that cannot stand alone: it points back, or says too little (``tokens``:
+    the question's stems in its own language, when already known).
 
     >>> depends_on_history("Waar en hoe laat vond die plaats?")
     True
     >>> depends_on_history("Welke strategische doelen stelt NDS-prioriteit 6?")
     False
     """
-    content_words = tokenize(question, detect_language(question))
+    content_words = tokenize(question, detect_language(question)) if tokens is None else tokens
     return bool(_ANAPHORA.search(question)) or len(content_words) < 3
 
 
@@ -124,8 +125,16 @@ class FollowUp:
     said: str = ""
 
     @classmethod
-    def of(cls, question: str, history: Sequence[Message] | None) -> FollowUp:
-        return cls(history_text(history), depends_on_history(question), last_answer(history))
+    def of(
+        cls,
+        question: str,
+        history: Sequence[Message] | None,
+        *,
+        tokens: Sequence[str] | None = None,
+    ) -> FollowUp:
+        return cls(
+            history_text(history), depends_on_history(question, tokens), last_answer(history)
+        )
 
     def weight(self, history_weight: float) -> float:
         """Weight of the conversation in retrieval: full for a dependent follow-up, else

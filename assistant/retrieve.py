@@ -17,11 +17,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.history import FollowUp, Message
+from assistant.history import Message
+from assistant.question import Question, as_question
 from assistant.types import Filters, Passage
 from index.catalog import ChunkRecord
-from index.language import detect_language
-from index.lexical import tokenize, translated_query_tokens
+from index.lexical import Query
 from index.reader import IndexReader
 from index.settings import Settings
 
@@ -56,76 +56,69 @@ class HybridRetriever:
         return sorted(d for d, meta in docs.items() if filters.matches(meta))
 
     def query_vector(
-        self,
-        question: str,
-        history: Sequence[Message] | None = None,
-        *,
-        follow_up: FollowUp | None = None,
+        self, question: str | Question, history: Sequence[Message] | None = None
     ) -> np.ndarray:
-        """The question's vector, plus the conversation's at its weight for a follow-up
-        (``follow_up``: made by the caller once per question; else from ``history``)."""
-        follow_up = follow_up or FollowUp.of(question, history)
+        """The question's vector, plus the conversation's at its weight for a follow-up.
+
+        ``question``: its analysis (:class:`Question`, made once per question), or a text
+        analysed here with ``history``; the same holds for the other methods."""
+        q = as_question(question, history)
         embedder = self.reader.embedder
-        vec = embedder.embed_query(question)
-        weight = follow_up.weight(self.settings.history_weight)
+        vec = embedder.embed_query(q.text)
+        weight = q.follow_up.weight(self.settings.history_weight)
         if weight > 0:
-            hvec = embedder.embed_query(follow_up.context)
+            hvec = embedder.embed_query(q.follow_up.context)
             vec = vec + weight * hvec
             vec = vec / max(float(np.linalg.norm(vec)), 1e-12)
         return vec
 
     def lexical_lists(
         self,
-        question: str,
+        question: str | Question,
         history: Sequence[Message] | None,
         allowed: set[str] | None,
-        *,
-        follow_up: FollowUp | None = None,
     ) -> list[tuple[list[str], float]]:
         """The BM25 ranked lists with their fusion weights (see the module docstring)."""
-        follow_up = follow_up or FollowUp.of(question, history)
+        q = as_question(question, history)
         s = self.settings
         snapshot = self.reader.snapshot
         lexical = snapshot.lexical
         n_rows = len(lexical.ids)
         allowed_mask = lexical.mask_for(allowed) if allowed is not None else None
 
-        def search(text: str, weight: float) -> list[tuple[list[str], float]]:
-            language = detect_language(text)
-            other = "en" if language == "nl" else "nl"
+        def search(query: Query, weight: float) -> list[tuple[list[str], float]]:
+            other = query.other
             # Passages in the other language; all the rest (unknown languages too) are own.
             foreign_mask = snapshot.language_masks.get(other, np.zeros(n_rows, dtype=np.float32))
             own_mask = 1.0 - foreign_mask
             if allowed_mask is not None:
                 own_mask, foreign_mask = own_mask * allowed_mask, foreign_mask * allowed_mask
-            own = lexical.search(text, s.candidates, mask=own_mask)
-            translated = translated_query_tokens(text) + tokenize(text, other)
-            foreign = lexical.search_tokens(translated, s.candidates, mask=foreign_mask)
+            own = lexical.search_tokens(query.own, s.candidates, mask=own_mask)
+            foreign = lexical.search_tokens(query.foreign, s.candidates, mask=foreign_mask)
             return [
                 ([cid for cid, _ in own], weight),
                 ([cid for cid, _ in foreign], weight * s.translation_weight),
             ]
 
-        out = search(question, s.bm25_weight)
-        weight = follow_up.weight(s.history_weight)
-        if weight > 0:
-            out += search(follow_up.context, s.bm25_weight * weight)
+        out = search(q.query, s.bm25_weight)
+        weight = q.follow_up.weight(s.history_weight)
+        if weight > 0 and q.context is not None:
+            out += search(q.context, s.bm25_weight * weight)
         return out
 
     def retrieve(
         self,
-        question: str,
+        question: str | Question,
         k: int | None = None,
         history: Sequence[Message] | None = None,
         filters: Filters | None = None,
         *,
-        follow_up: FollowUp | None = None,
         query_vector: np.ndarray | None = None,
         dense_only: bool = False,
         lexical_only: bool = False,
     ) -> list[Passage]:
         s = self.settings
-        follow_up = follow_up or FollowUp.of(question, history)
+        q = as_question(question, history)
         k = k or s.k
         snapshot = self.reader.snapshot
         docs = self.allowed_docs(filters)
@@ -139,16 +132,12 @@ class HybridRetriever:
         lists: list[tuple[list[str], float]] = []
         dense: dict[str, float] = {}
         if not lexical_only:
-            vec = (
-                query_vector
-                if query_vector is not None
-                else self.query_vector(question, follow_up=follow_up)
-            )
+            vec = query_vector if query_vector is not None else self.query_vector(q)
             hits = self.reader.store.query(vec, s.candidates, doc_ids=docs)
             dense = dict(hits)
             lists.append(([cid for cid, _ in hits], s.dense_weight))
         if not dense_only:
-            lists.extend(self.lexical_lists(question, None, allowed_chunks, follow_up=follow_up))
+            lists.extend(self.lexical_lists(q, None, allowed_chunks))
         fused = rrf(lists, s.rrf_k)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
         out: list[Passage] = []

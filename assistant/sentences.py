@@ -11,11 +11,15 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from assistant.types import Passage
 from index.glossary import translate_words
 from index.language import detect_language
 from index.lexical import NUMBER_FORMS, LexicalIndex, tokenize
+
+if TYPE_CHECKING:
+    from assistant.question import Question
 
 
 @dataclass
@@ -32,16 +36,11 @@ class Candidate:
     also: list[Candidate] = field(default_factory=list)
 
 
-def term_share(question: str, lexical: LexicalIndex) -> Callable[[str | AbstractSet[str]], float]:
-    """The idf-weighted share of the question's words a text (or its :func:`stems`) holds, in
-    either language (a word counts when the text has it, or its glossary translation, or its
-    other spelling).
-
-    >>> share = term_share("Wat zijn de zes prioriteiten?", LexicalIndex(None, []))
-    >>> share("De zes prioriteiten"), share("6 priorities"), share("Cloud")
-    (1.0, 1.0, 0.0)
-    """
-    language = detect_language(question)
+def term_forms(question: str, language: str | None = None) -> dict[str, frozenset[str]]:
+    """Each content word of a question (by its stem, ``language``: the question's) with the
+    forms that count as it: its stems in both languages, its glossary translation and its
+    other number spellings."""
+    language = language or detect_language(question)
     other = "en" if language == "nl" else "nl"
     terms: dict[str, set[str]] = {}
     for w in re.findall(r"\w+", question.lower()):
@@ -52,6 +51,21 @@ def term_share(question: str, lexical: LexicalIndex) -> Callable[[str | Abstract
         forms = set(own) | set(tokenize(" ".join(spellings), other, query=True))
         forms |= set(tokenize(" ".join(spellings), language, query=True))
         terms.setdefault(own[0], set()).update(forms)
+    return {t: frozenset(forms) for t, forms in terms.items()}
+
+
+def term_share(
+    question: str | Question, lexical: LexicalIndex
+) -> Callable[[str | AbstractSet[str]], float]:
+    """The idf-weighted share of the question's words a text (or its :func:`stems`) holds, in
+    either language (a word counts when the text has it, or its glossary translation, or its
+    other spelling; see :func:`term_forms`, which a :class:`Question` holds already).
+
+    >>> share = term_share("Wat zijn de zes prioriteiten?", LexicalIndex(None, []))
+    >>> share("De zes prioriteiten"), share("6 priorities"), share("Cloud")
+    (1.0, 1.0, 0.0)
+    """
+    terms = term_forms(question) if isinstance(question, str) else question.term_forms
     idf = lexical.idf(list(terms))
     total = sum(idf.values())
 

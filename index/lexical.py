@@ -18,6 +18,7 @@ import re
 import shutil
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -147,9 +148,7 @@ def query_tokens(text: str) -> list[str]:
     Stemming a Dutch query the English way would add noise ("overheid" -> "over"), so only
     the detected language is used; passages of the other language are the dense side's job.
     """
-    language = detect_language(text)
-    numbers = " ".join(number_variants(text))
-    return list(dict.fromkeys(tokenize(text, language) + tokenize(numbers, language)))
+    return list(Query.of(text).own)
 
 
 def translated_query_tokens(text: str) -> list[str]:
@@ -158,11 +157,53 @@ def translated_query_tokens(text: str) -> list[str]:
     >>> translated_query_tokens("Welke strategische doelen stelt prioriteit 6?")
     ['strateg', 'goal', 'object', 'prioriti']
     """
-    language = detect_language(text)
-    other = "en" if language == "nl" else "nl"
-    words = [w.lower() for w in _WORD.findall(text)]
-    translated = " ".join(translate_words(words, language) + number_variants(text))
-    return list(dict.fromkeys(tokenize(translated, other)))
+    return list(Query.of(text).translated)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query's words, analysed once: its language, its stems in that language, the other
+    spellings of its counts, and its glossary translation stemmed in the other language.
+
+    >>> q = Query.of("Wat zijn de zes prioriteiten?")
+    >>> q.language, q.own, q.translated
+    ('nl', ('zes', 'prioriteit', '6', 'six'), ('prioriti', '6', 'six'))
+    """
+
+    text: str
+    language: str  # detect_language(text): "nl" when there is no signal
+    tokens: tuple[str, ...]  # stems in its own language (with repeats, in order)
+    number_variants: tuple[str, ...]  # other spellings of its counts: "zes" -> "6", "six"
+    own: tuple[str, ...]  # what BM25 searches in its own language: tokens + number variants
+    translated: tuple[str, ...]  # glossary translation + number variants, other language
+
+    @property
+    def other(self) -> str:
+        return "en" if self.language == "nl" else "nl"
+
+    @property
+    def foreign(self) -> list[str]:
+        """What BM25 searches in the other language: the translation, then the query's own
+        words stemmed that way (names, acronyms and numbers pass untranslated)."""
+        return list(self.translated) + tokenize(self.text, self.other)
+
+    @classmethod
+    def of(cls, text: str) -> Query:
+        language = detect_language(text)
+        other = "en" if language == "nl" else "nl"
+        variants = number_variants(text)
+        tokens = tokenize(text, language)
+        own = dict.fromkeys(tokens + tokenize(" ".join(variants), language))
+        words = [w.lower() for w in _WORD.findall(text)]
+        translated = " ".join(translate_words(words, language) + variants)
+        return cls(
+            text,
+            language,
+            tuple(tokens),
+            tuple(variants),
+            tuple(own),
+            tuple(dict.fromkeys(tokenize(translated, other))),
+        )
 
 
 class LexicalIndex:
@@ -214,14 +255,15 @@ class LexicalIndex:
 
     def search(
         self,
-        query: str,
+        query: str | Query,
         n: int,
         allowed: set[str] | None = None,
         mask: np.ndarray | None = None,
     ) -> list[tuple[str, float]]:
         """Best ``n`` chunks as ``(chunk_id, bm25 score)``; only ids in ``allowed`` (and rows
         where ``mask`` is 1, see :meth:`mask_for`) if given."""
-        return self.search_tokens(query_tokens(query), n, allowed, mask)
+        own = (Query.of(query) if isinstance(query, str) else query).own
+        return self.search_tokens(own, n, allowed, mask)
 
     def mask_for(self, ids: set[str]) -> np.ndarray:
         """A row mask (1.0 for the given chunk ids) to pass as ``mask``; build it once."""

@@ -16,11 +16,13 @@ import pytest
 
 import assistant.answer_types
 import assistant.answerer
+import assistant.asks
 import assistant.extractive
 import assistant.history
 import assistant.retrieve
 import assistant.sentences
 import index.chunk
+import index.lexical
 from assistant import Assistant, ConfigError
 from assistant.extractive import SentenceVectors
 from assistant.features import SENTENCE_FEATURES
@@ -79,6 +81,7 @@ def mixed_corpus(tmp_path: Path) -> Settings:
         assistant.sentences,
         assistant.answer_types,
         index.chunk,
+        index.lexical,
     ],
     ids=lambda m: m.__name__,
 )

@@ -211,8 +211,8 @@ class LLMAnswerer:
                 log.warning("no LLM answer; answering extractively")
             else:
                 log.info("no LLM sentence survived verification; answering extractively")
-            # The conversation is read again for the standalone question (follow_up=None).
-            standalone = dataclasses.replace(request, question=question, follow_up=None)
+            # The standalone question is analysed anew (analysis=None), with the conversation.
+            standalone = dataclasses.replace(request, question=question, analysis=None)
             yield from self._fallback(standalone, original)
 
     # -- steps -------------------------------------------------------------------------------
