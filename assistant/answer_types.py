@@ -14,18 +14,21 @@ from typing import TYPE_CHECKING
 
 from assistant.asks import _ASKS_AMOUNT, _HOW_MANY, asks_date
 from assistant.params import COUNT_TOP, DATE_TOP, SUBJECT_SHARE
-from assistant.sentences import Candidate, display, stems
+from assistant.sentences import Candidate, display
 from assistant.types import Passage  # noqa: F401  (doctests)
-from index.language import MONTHS
-from index.lexical import LexicalIndex, Query, tokenize, translated_query_tokens
+from index.language import MONTHS, NUMBER_WORDS
+from index.lexical import LexicalIndex, Query, stems, tokenize, translated_query_tokens
 
 if TYPE_CHECKING:
     from assistant.question import Question
 
+# A number in a sentence: digits, one to twelve in words (NUMBER_WORDS, and "een"/"one"),
+# or a larger or vague amount.
 _NUMBER = re.compile(
-    r"\d|\b(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|honderd|"
-    r"duizend|miljoen|miljard|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"twenty|hundred|thousand|million|billion|dozen|tientallen|honderden|duizenden)\b",
+    r"\d|\b(?:"
+    + "|".join(["een", "one", *(w for words in NUMBER_WORDS.values() for w in words)])
+    + r"|twintig|honderd|duizend|miljoen|miljard|twenty|hundred|thousand|million|billion|"
+    r"dozen|tientallen|honderden|duizenden)\b",
     re.IGNORECASE,
 )
 _MODIFIERS = frozenset(

@@ -10,13 +10,12 @@ import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from assistant.types import Passage
 from index.glossary import translate_words
 from index.language import detect_language
-from index.lexical import NUMBER_FORMS, LexicalIndex, tokenize
+from index.lexical import NUMBER_FORMS, LexicalIndex, stems, tokenize
 
 if TYPE_CHECKING:
     from assistant.question import Question
@@ -79,15 +78,6 @@ def term_share(
 
 def question_terms(question: str, language: str) -> list[str]:
     return list(dict.fromkeys(tokenize(question, language)))
-
-
-@lru_cache(maxsize=20_000)
-def stems(text: str) -> frozenset[str]:
-    """Content-word stems of a text, Dutch and English stemming both (its language may vary).
-
-    Cached: the sentences and passages answers are drawn from are those of one corpus, so the
-    same texts come back question after question (tokenising them was half of ``ask``)."""
-    return frozenset(tokenize(text, "nl")) | frozenset(tokenize(text, "en"))
 
 
 def language_of(c: Candidate) -> str:

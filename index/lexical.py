@@ -19,14 +19,14 @@ import shutil
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from index.glossary import translate_words
-from index.language import MONTHS, detect_language
+from index.language import MONTHS, NUMBER_WORDS, detect_language
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -77,16 +77,17 @@ def tokenize(text: str, language: str = "nl", *, query: bool = False) -> list[st
     return list(_stemmer(language).stemWords(_words(text, query)))
 
 
-_NUMBERS = [
-    (str(i + 2), nl, en)
-    for i, (nl, en) in enumerate(
-        zip(
-            "twee drie vier vijf zes zeven acht negen tien elf twaalf".split(),
-            "two three four five six seven eight nine ten eleven twelve".split(),
-            strict=True,
-        )
-    )
-]
+@lru_cache(maxsize=20_000)
+def stems(text: str) -> frozenset[str]:
+    """Content-word stems of a text, Dutch and English stemming both (its language may vary):
+    the one stem helper (sentence scoring, citation support).
+
+    Cached: the sentences and passages answers are drawn from are those of one corpus, so the
+    same texts come back question after question (tokenising them was half of ``ask``)."""
+    return frozenset(tokenize(text, "nl")) | frozenset(tokenize(text, "en"))
+
+
+_NUMBERS = [(str(n), nl, en) for n, (nl, en) in NUMBER_WORDS.items()]
 # Every spelling of a small number -> (digit, Dutch word, English word).
 NUMBER_FORMS = {form: forms for forms in _NUMBERS for form in forms}
 

@@ -22,28 +22,12 @@ from assistant.verify import (
     support_score,
 )
 from index.chunk import sentence_spans
+from index.language import NUMBER_WORDS
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
-_NUMBER_WORDS = {
-    w: str(i)
-    for i, words in enumerate(
-        [
-            (),
-            ("één", "eén"),
-            ("twee", "two"),
-            ("drie", "three"),
-            ("vier", "four"),
-            ("vijf", "five"),
-            ("zes", "six"),
-            ("zeven", "seven"),
-            ("acht", "eight"),
-            ("negen", "nine"),
-            ("tien", "ten"),
-            ("elf", "eleven"),
-            ("twaalf", "twelve"),
-        ]
-    )
-    for w in words
+# Digits for number words; one only as "één" (accented: "een" is also the article).
+_NUMBER_WORDS = {"één": "1", "eén": "1"} | {
+    w: str(n) for n, words in NUMBER_WORDS.items() for w in words
 }
 
 
