@@ -34,8 +34,7 @@ from llama_index.core.llms import LLM
 from llama_index.core.prompts.mixin import PromptMixinType
 from llama_index.core.schema import NodeWithScore, QueryBundle, QueryType, TextNode
 
-from assistant.core import validate_history
-from assistant.retrieve import Message
+from assistant.history import Message, validate_history
 from assistant.types import Answer, Citation, Filters, Passage
 from index.errors import ConfigError
 

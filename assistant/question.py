@@ -9,13 +9,15 @@ of answer it asks for and the documents it names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.asks import asked_count, asks_count, asks_date, asks_for_list, asks_who
 from assistant.history import FollowUp, Message
-from assistant.sentences import term_forms
-from index.lexical import Query, tokenize
+from index.glossary import translate_words
+from index.language import detect_language
+from index.lexical import NUMBER_FORMS, Query, tokenize
 
 
 @dataclass(frozen=True)
@@ -80,3 +82,21 @@ class Question:
 def as_question(question: str | Question, history: Sequence[Message] | None = None) -> Question:
     """``question`` if it is analysed already, else its analysis (with ``history``)."""
     return question if isinstance(question, Question) else Question.of(question, history)
+
+
+def term_forms(question: str, language: str | None = None) -> dict[str, frozenset[str]]:
+    """Each content word of a question (by its stem, ``language``: the question's) with the
+    forms that count as it: its stems in both languages, its glossary translation and its
+    other number spellings."""
+    language = language or detect_language(question)
+    other = "en" if language == "nl" else "nl"
+    terms: dict[str, set[str]] = {}
+    for w in re.findall(r"\w+", question.lower()):
+        own = tokenize(w, language, query=True)
+        if not own:
+            continue
+        spellings = [w, *translate_words([w], language), *NUMBER_FORMS.get(w, ())]
+        forms = set(own) | set(tokenize(" ".join(spellings), other, query=True))
+        forms |= set(tokenize(" ".join(spellings), language, query=True))
+        terms.setdefault(own[0], set()).update(forms)
+    return {t: frozenset(forms) for t, forms in terms.items()}

@@ -10,15 +10,10 @@ import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from assistant.question import Question, term_forms
 from assistant.types import Passage
-from index.glossary import translate_words
-from index.language import detect_language
-from index.lexical import NUMBER_FORMS, LexicalIndex, stems, tokenize
-
-if TYPE_CHECKING:
-    from assistant.question import Question
+from index.lexical import LexicalIndex, stems, tokenize
 
 
 @dataclass
@@ -33,24 +28,6 @@ class Candidate:
     score: float = 0.0
     # Near-copies of this sentence in other documents: cited with it, as corroboration.
     also: list[Candidate] = field(default_factory=list)
-
-
-def term_forms(question: str, language: str | None = None) -> dict[str, frozenset[str]]:
-    """Each content word of a question (by its stem, ``language``: the question's) with the
-    forms that count as it: its stems in both languages, its glossary translation and its
-    other number spellings."""
-    language = language or detect_language(question)
-    other = "en" if language == "nl" else "nl"
-    terms: dict[str, set[str]] = {}
-    for w in re.findall(r"\w+", question.lower()):
-        own = tokenize(w, language, query=True)
-        if not own:
-            continue
-        spellings = [w, *translate_words([w], language), *NUMBER_FORMS.get(w, ())]
-        forms = set(own) | set(tokenize(" ".join(spellings), other, query=True))
-        forms |= set(tokenize(" ".join(spellings), language, query=True))
-        terms.setdefault(own[0], set()).update(forms)
-    return {t: frozenset(forms) for t, forms in terms.items()}
 
 
 def term_share(
