@@ -10,23 +10,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from assistant.asks import _ASKS_AMOUNT, _HOW_MANY, asks_date
 from assistant.params import COUNT_TOP, DATE_TOP, SUBJECT_SHARE
-from assistant.sentences import Candidate, display, question_terms, stems
+from assistant.sentences import Candidate, display
 from assistant.types import Passage  # noqa: F401  (doctests)
-from index.language import MONTHS, detect_language
-from index.lexical import LexicalIndex, tokenize, translated_query_tokens
+from index.language import MONTHS, NUMBER_WORDS
+from index.lexical import LexicalIndex, Query, stems, tokenize, translated_query_tokens
 
-_HOW_MANY = re.compile(r"\b(?:hoeveel|how many|how much)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
+if TYPE_CHECKING:
+    from assistant.question import Question
+
+# A number in a sentence: digits, one to twelve in words (NUMBER_WORDS, and "een"/"one"),
+# or a larger or vague amount.
 _NUMBER = re.compile(
-    r"\d|\b(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|honderd|"
-    r"duizend|miljoen|miljard|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"twenty|hundred|thousand|million|billion|dozen|tientallen|honderden|duizenden)\b",
-    re.IGNORECASE,
-)
-# "Wat is het totale budget van X?": an amount of money is asked for, without "hoeveel".
-_ASKS_AMOUNT = re.compile(
-    r"^(?:wat|what|hoe groot|how large|how big)\b.*\b(budget|bedrag|kosten|costs?|funding)\b",
+    r"\d|\b(?:"
+    + "|".join(["een", "one", *(w for words in NUMBER_WORDS.values() for w in words)])
+    + r"|twintig|honderd|duizend|miljoen|miljard|twenty|hundred|thousand|million|billion|"
+    r"dozen|tientallen|honderden|duizenden)\b",
     re.IGNORECASE,
 )
 _MODIFIERS = frozenset(
@@ -35,16 +37,6 @@ _MODIFIERS = frozenset(
 )
 _MONEY_WORDS = frozenset("geld budget bedrag kosten money cost costs funding euro euros".split())
 _MONEY = re.compile(r"€|\b(?:euros?|miljoen|miljard|million|billion)\b", re.IGNORECASE)
-
-
-_ASKS_DATE = re.compile(
-    r"^(?:(?:en|and)\s+)?(?:wanneer|sinds wanneer|vanaf wanneer|tot wanneer|"
-    r"when|since when|by when|"
-    r"(?:uiterlijk |vanaf |voor |na |sinds |tot )?(?:op |in )?"
-    r"(?:welke datum|welk jaar|welke maand)|"
-    r"(?:on |by |from |since |until |before |after )?(?:what|which) (?:date|year|month))\b",
-    re.IGNORECASE,
-)
 _DATE = re.compile(
     r"\b(?:1[89]\d\d|20\d\d)\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\b(?:"
     + "|".join(dict.fromkeys(MONTHS["nl"] + MONTHS["en"]))
@@ -53,15 +45,11 @@ _DATE = re.compile(
 )
 
 
-def asks_date(question: str) -> bool:
-    return bool(_ASKS_DATE.search(question.strip()))
-
-
 def has_date(text: str) -> bool:
     return bool(_DATE.search(display(text)))
 
 
-def date_missing(question: str, cands: Sequence[Candidate], top: int = DATE_TOP) -> bool:
+def date_missing(question: str | Question, cands: Sequence[Candidate], top: int = DATE_TOP) -> bool:
     """A "when" question none of whose best sentences holds a year, a month or a date.
 
     >>> p = Passage("d", "d:0", "x", 1.0, {"language": "nl"})
@@ -73,7 +61,7 @@ def date_missing(question: str, cands: Sequence[Candidate], top: int = DATE_TOP)
     >>> date_missing("Wie begon?", [c("De minister begon.")])
     False
     """
-    if not asks_date(question):
+    if not (asks_date(question) if isinstance(question, str) else question.asks_date):
         return False
     best = sorted(cands, key=lambda c: -c.score)[:top]
     return not any(has_date(c.text) for c in best)
@@ -87,7 +75,7 @@ _WH = frozenset(
 
 
 def quantity_missing(
-    question: str,
+    question: str | Question,
     cands: Sequence[Candidate],
     lexical: LexicalIndex | None = None,
     top: int = COUNT_TOP,
@@ -118,17 +106,19 @@ def quantity_missing(
     >>> quantity_missing("What is the budget of X?", [c("X has a budget of 13 million euros.")])
     False
     """
-    m = _HOW_MANY.search(question) or _ASKS_AMOUNT.search(question)
+    q = question if isinstance(question, str) else question.text
+    m = _HOW_MANY.search(q) or _ASKS_AMOUNT.search(q)
     if m is None:
         return False
     words = m.group(1).lower().split()
     # The counted thing follows "hoeveel", after an ordinal or a common adjective ("hoeveel
     # Eerste Kamerleden"); a Dutch compound names its head last: "kamerleden" matches "leden".
     focus = words[1] if len(words) > 1 and words[0] in _MODIFIERS else words[0]
-    language = detect_language(question)
+    query = Query.of(question) if isinstance(question, str) else question.query
+    language = query.language
     wanted = set(tokenize(focus, language)) | set(translated_query_tokens(focus))
     money = focus in _MONEY_WORDS
-    others = [t for t in question_terms(question, language) if t not in wanted | _WH]
+    others = [t for t in dict.fromkeys(query.tokens) if t not in wanted | _WH]
     idf = lexical.idf(others) if lexical is not None and others else {}
     total = sum(idf.values())
     for c in sorted(cands, key=lambda c: -c.score)[:top]:

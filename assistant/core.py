@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from assistant.answerer import Answerer, Extractive
-from assistant.extractive import AnswerRequest, ExtractiveAnswerer, pieces
+from assistant.answerer import Answerer, AnswerRequest, pieces
+from assistant.extractive import ExtractiveAnswerer
 from assistant.features import FeatureSet
+from assistant.history import Message, validate_history
 from assistant.mentions import DocumentMentions
 from assistant.messages import frame
-from assistant.retrieve import HybridRetriever, Message, passage_of
+from assistant.question import Question
+from assistant.retrieve import HybridRetriever, passage_of
 from assistant.types import Answer, Filters, Passage
 from index.embed import Embedder, make_embedder
 from index.errors import ConfigError, IndexUnavailableError
@@ -33,7 +35,10 @@ from index.settings import Settings
 from index.store import VectorStore
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from assistant.llama_index import NDSQueryEngine
+    from assistant.llm import LLMAnswerer
 
 log = logging.getLogger("nds_assistant")
 
@@ -66,20 +71,6 @@ def clean_question(question: str) -> str:
     return re.sub(r"\s+", " ", kept).strip()
 
 
-def validate_history(history: Sequence[Message] | None) -> list[Message]:
-    out: list[Message] = []
-    for i, turn in enumerate(history or ()):
-        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant"):
-            raise ConfigError(
-                f"history[{i}] must be {{'role': 'user'|'assistant', 'content': str}}"
-            )
-        content = turn.get("content")
-        out.append(
-            {"role": str(turn["role"]), "content": content if isinstance(content, str) else ""}
-        )
-    return out
-
-
 class Assistant:
     """Grounded, cited answers over the NDS index. Thread-safe for concurrent ``ask`` calls."""
 
@@ -99,14 +90,12 @@ class Assistant:
         self.embedder = embedder or make_embedder(settings)
         self.reader = IndexReader(settings, self.embedder, store=store)
         self.retriever = HybridRetriever(self.reader, settings)
-        self.extractive = Extractive(
-            ExtractiveAnswerer(
-                self.embedder,
-                max_sentences=settings.max_answer_sentences,
-                refusal_threshold=settings.refusal_threshold,
-                vector_lookup=self.reader.cached_vectors,
-                model_path=str(settings.answer_model) if settings.answer_model else None,
-            )
+        self.extractive = ExtractiveAnswerer(
+            self.embedder,
+            max_sentences=settings.max_answer_sentences,
+            refusal_threshold=settings.refusal_threshold,
+            vector_lookup=self.reader.cached_vectors,
+            model_path=str(settings.answer_model) if settings.answer_model else None,
         )
         self._answerer = answerer
         self._mention_cache: tuple[int, DocumentMentions] | None = None
@@ -115,12 +104,35 @@ class Assistant:
     def answerer(self) -> Answerer:
         if self._answerer is None:
             if self.settings.answerer == "llm":
-                from assistant.llm import LLMAnswerer
+                from assistant.llm import openai_like
 
-                self._answerer = LLMAnswerer.from_settings(self.settings, self)
+                self._answerer = self.llm_answerer(openai_like(self.settings))
             else:
                 self._answerer = self.extractive
         return self._answerer
+
+    def llm_answerer(self, llm: Any) -> LLMAnswerer:
+        """An LLM answerer over this index with ``llm`` (any llama-index ``LLM``): it gets a
+        retrieve callable, the extractive answerer's sentence vectors and the extractive
+        answerer as its fallback, not the Assistant."""
+        from assistant.llm import LLMAnswerer
+
+        return LLMAnswerer(
+            llm,
+            retrieve=self._standalone_passages,
+            vectors=self.extractive.vectors,
+            fallback=self.extractive,
+            support_threshold=self.settings.support_threshold,
+            max_sentences=self.settings.max_answer_sentences,
+            k=self.settings.k,
+        )
+
+    def _standalone_passages(
+        self, question: str, k: int, filters: Filters | None
+    ) -> tuple[list[Passage], np.ndarray]:
+        """Passages for a question that stands alone (a condensed follow-up): no history."""
+        qvec = self.retriever.query_vector(question, None)
+        return self.retriever.retrieve(question, k, None, filters, query_vector=qvec), qvec
 
     # -- retrieval ---------------------------------------------------------------------------
     def retrieve(
@@ -265,16 +277,23 @@ class Assistant:
         """Retrieve for a cleaned question and bundle what an answerer needs."""
         self.reader.refresh()
         snapshot = self.reader.snapshot  # sections and mentions from the same generation
-        qvec = self.retriever.query_vector(q, history)
-        k = k or self.settings.k
         excluded = set(exclude_sources)
+        named = self._mentions(snapshot)(q)
+        # The one analysis of the question (and of the conversation before it).
+        question = Question.of(
+            q,
+            history,
+            language=language,
+            named={d: s for d, s in named.items() if d not in excluded},
+        )
+        qvec = self.retriever.query_vector(question)
+        k = k or self.settings.k
         # Without some documents: retrieve more, drop theirs, keep the best k of the rest.
         fetch = k + 4 * k * bool(excluded)
         passages = self._guard(
-            lambda: self.retriever.retrieve(q, fetch, history, f, query_vector=qvec)
+            lambda: self.retriever.retrieve(question, fetch, None, f, query_vector=qvec)
         )
         passages = [p for p in passages if p.source_id not in excluded][:k]
-        named = self._mentions(snapshot)(q)
         return AnswerRequest(
             q,
             language,
@@ -284,7 +303,8 @@ class Assistant:
             history or None,
             f,
             section=lambda p: [passage_of(r) for r in snapshot.section(p.chunk_id)],
-            named_documents={d: s for d, s in named.items() if d not in excluded},
+            named_documents=dict(question.named),
+            analysis=question,
         )
 
     def features(
@@ -304,7 +324,7 @@ class Assistant:
         q = clean_question(question)
         language = detect_language(q, default=self.settings.chat_language)
         request = self._request(q, language, history, None, None, exclude_sources)
-        return self.extractive.inner.featurize(request)
+        return self.extractive.featurize(request)
 
     def _mentions(self, snapshot: Snapshot) -> DocumentMentions:
         """The document-mention matcher of this snapshot's documents (built once per ingest)."""

@@ -14,24 +14,22 @@ date): :mod:`assistant.answer_types`.
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from assistant.answer_model import AnswerModel, load_model, sigmoid
+from assistant.answerer import AnswerRequest, pieces, refusal_text
 from assistant.features import FeatureSet, featurize
 from assistant.lists import list_answer
 from assistant.messages import frame
 from assistant.params import CANDIDATE_PASSAGES, COPY_OVERLAP, TWIN_OVERLAP
 from assistant.sentences import Candidate, display, informative, language_of, line_kind
-from assistant.types import Answer, Citation, Filters, Passage
+from assistant.types import Answer, Citation, Passage
 from assistant.verify import looks_like_instruction
 from index.chunk import sentence_spans
 from index.embed import Embedder
-from index.lexical import LexicalIndex
 
 
 class SentenceVectors:
@@ -114,23 +112,19 @@ class ExtractiveAnswerer:
 
     def featurize(self, req: AnswerRequest) -> FeatureSet:
         """The candidates of a request and their features (the model is not needed)."""
-        from assistant.retrieve import depends_on_history, history_text
-
         cands = self.candidates(req.passages)
-        context = history_text(req.history) if depends_on_history(req.question) else ""
-        answers = [
-            str(m.get("content", "")) for m in req.history or [] if m.get("role") == "assistant"
-        ]
+        question = req.analysed()
+        follow_up = question.follow_up
         vecs = self.vectors.get([c.text for c in cands])
         cosines = vecs @ req.query_vector if cands else np.zeros(0)
         return featurize(
-            req.question,
+            question,
             req.language,
             cands,
             cosines,
             req.lexical,
-            context=context,
-            said=answers[-1] if answers else "",
+            context=follow_up.scoring_context,
+            said=follow_up.said,
             named=req.named_documents,
         )
 
@@ -145,6 +139,33 @@ class ExtractiveAnswerer:
         row = fs.question_row(logits)
         answerable = float(model.answerable.prob(row)[0])
         return sigmoid(logits), answerable, model.forced_refusal(row)
+
+    # -- the protocol ------------------------------------------------------------------------
+    def answer(self, req: AnswerRequest) -> Answer:
+        """Pick, check and compose; refuse when the model rates the sources unlikely to answer."""
+        fs = self.featurize(req)
+        probs, answerable, forced = self.judge(req, fs)
+        cands = fs.candidates
+        if not cands or forced or answerable < self.refusal_threshold:
+            return req.answer(
+                refusal_text(req.language, req.passages),
+                [],
+                answerer=self.name,
+                refused=True,
+                confidence=answerable,
+            )
+        items = list_answer(
+            fs.analysis or req.question, cands, req.passages, req.section, req.lexical
+        )
+        chosen = items or self.select(cands, probs)
+        text, cites = compose(chosen, req.language, items is not None)
+        return req.answer(text, cites, answerer=self.name, confidence=answerable)
+
+    def stream(self, req: AnswerRequest) -> Iterator[str | Answer]:
+        """The answer in word pieces, then the answer."""
+        answer = self.answer(req)
+        yield from pieces(answer.text)
+        yield answer
 
     # -- composing ---------------------------------------------------------------------------
     def select(
@@ -203,76 +224,3 @@ def compose(
         if foreign:
             body = frame(language, "other_language") + " " + body
     return body, citations
-
-
-def refusal_text(language: str, passages: Sequence[Passage]) -> str:
-    titles = list(dict.fromkeys(p.title for p in passages))[:3]
-    text = frame(language, "refusal")
-    if titles:
-        text += " " + frame(language, "nearest") + "\n" + "\n".join(f"- {t}" for t in titles)
-    return text
-
-
-def pieces(text: str) -> Iterator[str]:
-    """Split an answer into stream pieces whose concatenation is the text."""
-    for m in re.finditer(r"\S+\s*|\s+", text):
-        yield m.group(0)
-
-
-@dataclass
-class AnswerRequest:
-    """Everything an answerer gets: the question and what retrieval found for it."""
-
-    question: str
-    language: str
-    passages: list[Passage]
-    query_vector: np.ndarray
-    lexical: LexicalIndex
-    history: list[dict[str, str]] | None = None
-    filters: Filters | None = None  # what retrieval was narrowed to (an LLM re-retrieves with it)
-    # A passage's section (the chunks under its heading), for lists that chunks cut.
-    section: Callable[[Passage], Sequence[Passage]] | None = None
-    # The documents the question names (assistant.mentions), with the strength of the mention.
-    named_documents: dict[str, float] = field(default_factory=dict)
-
-    def answer(
-        self,
-        text: str,
-        cites: list[Citation],
-        *,
-        answerer: str,
-        refused: bool = False,
-        passages: Sequence[Passage] | None = None,
-        confidence: float | None = None,
-    ) -> Answer:
-        """The :class:`Answer` to this request (``passages``: what it was drawn from, by
-        default the retrieved ones)."""
-        return Answer(
-            question=self.question,
-            text=text,
-            refused=refused,
-            citations=cites,
-            language=self.language,
-            answerer=answerer,
-            passages=list(self.passages if passages is None else passages),
-            confidence=confidence,
-        )
-
-
-def extractive_answer(answerer: ExtractiveAnswerer, req: AnswerRequest) -> Answer:
-    """Pick, check and compose; refuse when the model rates the sources unlikely to answer."""
-    fs = answerer.featurize(req)
-    probs, answerable, forced = answerer.judge(req, fs)
-    cands = fs.candidates
-    if not cands or forced or answerable < answerer.refusal_threshold:
-        return req.answer(
-            refusal_text(req.language, req.passages),
-            [],
-            answerer="extractive",
-            refused=True,
-            confidence=answerable,
-        )
-    items = list_answer(req.question, cands, req.passages, req.section, req.lexical)
-    chosen = items or answerer.select(cands, probs)
-    text, cites = compose(chosen, req.language, items is not None)
-    return req.answer(text, cites, answerer="extractive", confidence=answerable)

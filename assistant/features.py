@@ -21,20 +21,18 @@ import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.answer_types import (
-    _HOW_MANY,
-    _NUMBER,
-    asks_date,
-    date_missing,
-    has_date,
-    quantity_missing,
-)
+from assistant.answer_types import _NUMBER, date_missing, has_date, quantity_missing
+from assistant.asks import asks_count, asks_date, asks_who
 from assistant.params import MIN_LANGUAGE_GROUP, NAME_TOP, SECONDARY_WEIGHT
 from assistant.sentences import Candidate, display, language_of, question_terms, stems, term_share
 from index.lexical import LexicalIndex, translated_query_tokens
+
+if TYPE_CHECKING:
+    from assistant.question import Question
 
 # One line each on what the feature measures; the order is the model's column order.
 SENTENCE_FEATURES: tuple[str, ...] = (
@@ -72,27 +70,13 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "rare_missing",  # idf of the rarest question word the top passages lack, over the maximum
 )
 
-_WHO = re.compile(
-    r"^(?:(?:en|and)\s+)?(?:wie|door wie|met wie|namens wie|who|whom|by whom|"
-    r"welke (?:organisatie|organisaties|partij|partijen|persoon|minister)|"
-    r"which (?:organisation|organisations|organization|party|person|minister))\b",
-    re.IGNORECASE,
-)
 _NAME = re.compile(r"(?<=\S\s)[A-Z][\w'’-]+(?:\s+(?:van|de|der|den|[A-Z][\w'’-]+))+|\b[A-Z]{2,}\b")
-
-
-def asks_who(question: str) -> bool:
-    return bool(_WHO.search(question.strip()))
 
 
 def has_name(text: str) -> bool:
     """A person's or organisation's name: two capitalised words inside a sentence, or an
     acronym ("VNG", "BZK")."""
     return bool(_NAME.search(display(text)))
-
-
-def asks_count(question: str) -> bool:
-    return bool(_HOW_MANY.search(question))
 
 
 @dataclass
@@ -105,6 +89,7 @@ class FeatureSet:
     candidates: list[Candidate]
     sentence: np.ndarray  # (n candidates, len(SENTENCE_FEATURES))
     question: dict[str, float] = field(default_factory=dict)
+    analysis: Question | None = None  # the question's analysis, when featurize got one
 
     def question_row(self, logits: Sequence[float] | np.ndarray) -> np.ndarray:
         """:data:`QUESTION_FEATURES` in order, given the sentence model's scores (which become
@@ -119,14 +104,12 @@ class FeatureSet:
         values["best_terms"] = (
             float(self.sentence[best, SENTENCE_FEATURES.index("terms")]) if best >= 0 else 0.0
         )
-        values["quantity_missing"] = float(
-            quantity_missing(self.text, self.candidates, self.lexical)
-        )
-        values["date_missing"] = float(date_missing(self.text, self.candidates))
+        asked = self.analysis or self.text
+        values["quantity_missing"] = float(quantity_missing(asked, self.candidates, self.lexical))
+        values["date_missing"] = float(date_missing(asked, self.candidates))
         leaders = sorted(self.candidates, key=lambda c: -c.score)[:NAME_TOP]
-        values["who_missing"] = float(
-            asks_who(self.text) and not any(has_name(c.text) for c in leaders)
-        )
+        wants_who = self.analysis.asks_who if self.analysis else asks_who(self.text)
+        values["who_missing"] = float(wants_who and not any(has_name(c.text) for c in leaders))
         return np.array([values[f] for f in QUESTION_FEATURES], dtype=float)
 
 
@@ -159,7 +142,7 @@ def language_offsets(
 
 
 def featurize(
-    question: str,
+    question: str | Question,
     language: str,
     cands: list[Candidate],
     cosines: np.ndarray,
@@ -173,20 +156,33 @@ def featurize(
 
     ``context`` is the conversation a follow-up points back to: its words count at half
     weight. ``said`` is the previous answer; ``named`` the documents the question names.
+    ``question``: its text, or its analysis (:class:`assistant.question.Question`), which
+    saves analysing it again; the features are the same.
     """
+    q = None if isinstance(question, str) else question
+    text_q = question if isinstance(question, str) else question.text
     named = named or {}
     for c, cos in zip(cands, cosines, strict=True):
         c.cosine = float(cos)
-    terms = dict.fromkeys([*question_terms(question, "nl"), *question_terms(question, "en")], 0.0)
+    terms = (
+        dict.fromkeys(q.terms, 0.0)
+        if q
+        else dict.fromkeys([*question_terms(text_q, "nl"), *question_terms(text_q, "en")], 0.0)
+    )
     idf = lexical.idf(list(terms))
     # The question's words in the other language (glossary) count at half weight, so an
     # English sentence can share words with a Dutch question.
-    foreign = [t for t in translated_query_tokens(question) if t not in idf]
+    translated = q.query.translated if q else translated_query_tokens(text_q)
+    foreign = [t for t in translated if t not in idf]
     idf.update({t: SECONDARY_WEIGHT * w for t, w in lexical.idf(foreign).items()})
     if context:
         from index.language import detect_language
 
-        ctx = [t for t in question_terms(context, detect_language(context)) if t not in idf]
+        if q and q.context is not None and q.context.text == context:
+            context_terms = list(dict.fromkeys(q.context.tokens))
+        else:
+            context_terms = question_terms(context, detect_language(context))
+        ctx = [t for t in context_terms if t not in idf]
         idf.update({t: SECONDARY_WEIGHT * w for t, w in lexical.idf(ctx).items()})
     total = sum(idf.values()) or 1.0
 
@@ -199,9 +195,9 @@ def featurize(
     top_fused = max((c.passage.score for c in cands), default=0.0)
     top_score = top_fused or 1.0
     wants_date, wants_count, wants_who = (
-        asks_date(question),
-        asks_count(question),
-        asks_who(question),
+        (q.asks_date, q.asks_count, q.asks_who)
+        if q
+        else (asks_date(text_q), asks_count(text_q), asks_who(text_q))
     )
     said_stems = stems(said) if said else frozenset()
     passage_share: dict[str, float] = {}
@@ -258,4 +254,4 @@ def featurize(
         ),
         "top_fused": top_fused,
     }
-    return FeatureSet(question, lexical, cands, matrix, question_values)
+    return FeatureSet(text_q, lexical, cands, matrix, question_values, q)

@@ -23,50 +23,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from assistant.asks import asked_count, asks_for_list
 from assistant.params import GAP, HEADING_SHARE, LIST_LEAD, MAX_ITEMS, ONE_ITEM_SHARE
 from assistant.sentences import Candidate, term_share
 from assistant.types import Passage
 from assistant.verify import looks_like_instruction
-from index.lexical import NUMBER_FORMS, LexicalIndex, counts
+from index.lexical import LexicalIndex
 
-# A question asks for a list when it says so, or asks "which/what are" about a plural noun.
-_LIST_WORDS = re.compile(r"\b(noem|opsomming|lijst|list|name the|enumerate)\b", re.IGNORECASE)
-_WHICH_PLURAL = re.compile(
-    r"\b(?:welke|wat zijn (?:de)?|which|what are (?:the)?|what)\s+(?:\w+\s+){0,2}?"
-    r"(\w{4,}(?:en|s))\b",
-    re.IGNORECASE,
-)
-_NOT_PLURAL = frozenset(
-    "ontstaan gebeuren bereiken doen betekenen worden hebben zijn is was".split()
-)
+if TYPE_CHECKING:
+    from assistant.question import Question
+
 _ITEM = re.compile(r"^([ \t]*)(?:[-*+•]|\d{1,3}[.)])[ \t]+(?=\S)")
 _NUMBERED = re.compile(r"^([A-Z][\w-]*)[ \t]+(\d{1,2})[ \t]*[–—:-][ \t]*(?=\S)")
 _HEADING = re.compile(r"^#{1,6}[ \t]")
 _SENTENCE_END = re.compile(r"[.!?;](?=\s|$)")
 # Constants (with where they came from): assistant.params.
-
-
-def asks_for_list(question: str) -> bool:
-    """Does the question ask for several things?
-
-    >>> asks_for_list("Welke strategische doelen stelt NDS-prioriteit 6?")
-    True
-    >>> asks_for_list("Welke gemeente noemt de richtlijn als voorbeeld?")
-    False
-    >>> asks_for_list("What initial steps have been taken?")
-    True
-    """
-    if _LIST_WORDS.search(question):
-        return True
-    m = _WHICH_PLURAL.search(question)
-    return m is not None and m.group(1).lower() not in _NOT_PLURAL
-
-
-def asked_count(question: str) -> int | None:
-    """The number of things the question asks for, when it names one (see ``counts``)."""
-    found = counts(question)
-    return int(NUMBER_FORMS[found[0]][0]) if found else None
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -248,7 +221,7 @@ def source_lists(passage: Passage, rank: int, section: Sequence[Passage]) -> lis
 
 
 def list_answer(
-    question: str,
+    question: str | Question,
     cands: Sequence[Candidate],
     passages: Sequence[Passage],
     section: Callable[[Passage], Sequence[Passage]] | None,
@@ -258,10 +231,12 @@ def list_answer(
 
     ``section`` gives a passage's section (for lists a chunk boundary cut).
     """
-    if not asks_for_list(question) or not cands:
+    text = question if isinstance(question, str) else question.text
+    asks_list = asks_for_list(text) if isinstance(question, str) else question.asks_list
+    if not asks_list or not cands:
         return None
     share = term_share(question, lexical)
-    wanted = asked_count(question)
+    wanted = asked_count(text) if isinstance(question, str) else question.asked_count
     best = max(cands, key=lambda c: c.score)
     best_at = _doc_span(best)[0]
     found: dict[tuple[str, int], SourceList] = {}

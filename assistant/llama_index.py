@@ -34,8 +34,7 @@ from llama_index.core.llms import LLM
 from llama_index.core.prompts.mixin import PromptMixinType
 from llama_index.core.schema import NodeWithScore, QueryBundle, QueryType, TextNode
 
-from assistant.core import validate_history
-from assistant.retrieve import Message
+from assistant.history import Message, validate_history
 from assistant.types import Answer, Citation, Filters, Passage
 from index.errors import ConfigError
 
@@ -173,9 +172,7 @@ class NDSQueryEngine(BaseQueryEngine):
         if llm is None:
             self.assistant._answerer = assistant.extractive
         else:
-            from assistant.llm import LLMAnswerer
-
-            self.assistant._answerer = LLMAnswerer(llm, self.assistant)
+            self.assistant._answerer = self.assistant.llm_answerer(llm)
 
     def _get_prompt_modules(self) -> PromptMixinType:
         return {}

@@ -13,61 +13,17 @@ lower weight, on the earlier turns. Filters narrow both sides to the same docume
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
+from assistant.history import Message
+from assistant.question import Question, as_question
 from assistant.types import Filters, Passage
 from index.catalog import ChunkRecord
-from index.language import detect_language
-from index.lexical import tokenize, translated_query_tokens
+from index.lexical import Query
 from index.reader import IndexReader
 from index.settings import Settings
-
-Message = dict[str, str]
-
-
-def user_turns(history: Sequence[Message] | None, last: int = 2) -> list[str]:
-    """The last ``last`` user messages of a conversation, oldest first."""
-    turns = [str(m.get("content", "")) for m in history or () if m.get("role") == "user"]
-    return [t for t in turns if t.strip()][-last:]
-
-
-def history_text(history: Sequence[Message] | None) -> str:
-    """What the conversation so far is about: the last user turns and the last answer.
-
-    The last answer counts because it names the subject a follow-up points back to
-    ("Prioriteit 3 is AI" before "Waarom moet dat als één overheid?").
-
-    >>> history_text([{"role": "user", "content": "Wat is Haven+?"},
-    ...               {"role": "assistant", "content": "Een set componenten [1]."}])
-    'Wat is Haven+? Een set componenten.'
-    """
-    parts = user_turns(history)
-    answers = [str(m.get("content", "")) for m in history or () if m.get("role") == "assistant"]
-    if answers and answers[-1].strip():
-        parts.append(re.sub(r"\s*\[\d+\]", "", answers[-1])[:600])
-    return " ".join(p.strip() for p in parts if p.strip())
-
-
-_ANAPHORA = re.compile(
-    r"\b(die|dat|deze|dit|daar\w*|hij|zij|ze|hem|haar|hun|het|er|"
-    r"it|this|that|these|those|they|them|he|she|his|her|there)\b|^(en|and)\b",
-    re.IGNORECASE,
-)
-
-
-def depends_on_history(question: str) -> bool:
-    """A follow-up that cannot stand alone: it points back, or says too little.
-
-    >>> depends_on_history("Waar en hoe laat vond die plaats?")
-    True
-    >>> depends_on_history("Welke strategische doelen stelt NDS-prioriteit 6?")
-    False
-    """
-    content_words = tokenize(question, detect_language(question))
-    return bool(_ANAPHORA.search(question)) or len(content_words) < 3
 
 
 def passage_of(rec: ChunkRecord, score: float = 0.0) -> Passage:
@@ -99,57 +55,60 @@ class HybridRetriever:
         docs = self.reader.snapshot.documents
         return sorted(d for d, meta in docs.items() if filters.matches(meta))
 
-    def history_weight(self, question: str, history: Sequence[Message] | None) -> float:
-        """Weight of the conversation so far: full for a dependent follow-up, else lower."""
-        if not history_text(history):
-            return 0.0
-        return 1.0 if depends_on_history(question) else self.settings.history_weight
+    def query_vector(
+        self, question: str | Question, history: Sequence[Message] | None = None
+    ) -> np.ndarray:
+        """The question's vector, plus the conversation's at its weight for a follow-up.
 
-    def query_vector(self, question: str, history: Sequence[Message] | None) -> np.ndarray:
+        ``question``: its analysis (:class:`Question`, made once per question), or a text
+        analysed here with ``history``; the same holds for the other methods."""
+        q = as_question(question, history)
         embedder = self.reader.embedder
-        vec = embedder.embed_query(question)
-        weight = self.history_weight(question, history)
+        vec = embedder.embed_query(q.text)
+        weight = q.follow_up.weight(self.settings.history_weight)
         if weight > 0:
-            hvec = embedder.embed_query(history_text(history))
+            hvec = embedder.embed_query(q.follow_up.context)
             vec = vec + weight * hvec
             vec = vec / max(float(np.linalg.norm(vec)), 1e-12)
         return vec
 
     def lexical_lists(
-        self, question: str, history: Sequence[Message] | None, allowed: set[str] | None
+        self,
+        question: str | Question,
+        history: Sequence[Message] | None,
+        allowed: set[str] | None,
     ) -> list[tuple[list[str], float]]:
         """The BM25 ranked lists with their fusion weights (see the module docstring)."""
+        q = as_question(question, history)
         s = self.settings
         snapshot = self.reader.snapshot
         lexical = snapshot.lexical
         n_rows = len(lexical.ids)
         allowed_mask = lexical.mask_for(allowed) if allowed is not None else None
 
-        def search(text: str, weight: float) -> list[tuple[list[str], float]]:
-            language = detect_language(text)
-            other = "en" if language == "nl" else "nl"
+        def search(query: Query, weight: float) -> list[tuple[list[str], float]]:
+            other = query.other
             # Passages in the other language; all the rest (unknown languages too) are own.
             foreign_mask = snapshot.language_masks.get(other, np.zeros(n_rows, dtype=np.float32))
             own_mask = 1.0 - foreign_mask
             if allowed_mask is not None:
                 own_mask, foreign_mask = own_mask * allowed_mask, foreign_mask * allowed_mask
-            own = lexical.search(text, s.candidates, mask=own_mask)
-            translated = translated_query_tokens(text) + tokenize(text, other)
-            foreign = lexical.search_tokens(translated, s.candidates, mask=foreign_mask)
+            own = lexical.search_tokens(query.own, s.candidates, mask=own_mask)
+            foreign = lexical.search_tokens(query.foreign, s.candidates, mask=foreign_mask)
             return [
                 ([cid for cid, _ in own], weight),
                 ([cid for cid, _ in foreign], weight * s.translation_weight),
             ]
 
-        out = search(question, s.bm25_weight)
-        weight = self.history_weight(question, history)
-        if weight > 0:
-            out += search(history_text(history), s.bm25_weight * weight)
+        out = search(q.query, s.bm25_weight)
+        weight = q.follow_up.weight(s.history_weight)
+        if weight > 0 and q.context is not None:
+            out += search(q.context, s.bm25_weight * weight)
         return out
 
     def retrieve(
         self,
-        question: str,
+        question: str | Question,
         k: int | None = None,
         history: Sequence[Message] | None = None,
         filters: Filters | None = None,
@@ -159,6 +118,7 @@ class HybridRetriever:
         lexical_only: bool = False,
     ) -> list[Passage]:
         s = self.settings
+        q = as_question(question, history)
         k = k or s.k
         snapshot = self.reader.snapshot
         docs = self.allowed_docs(filters)
@@ -172,12 +132,12 @@ class HybridRetriever:
         lists: list[tuple[list[str], float]] = []
         dense: dict[str, float] = {}
         if not lexical_only:
-            vec = query_vector if query_vector is not None else self.query_vector(question, history)
+            vec = query_vector if query_vector is not None else self.query_vector(q)
             hits = self.reader.store.query(vec, s.candidates, doc_ids=docs)
             dense = dict(hits)
             lists.append(([cid for cid, _ in hits], s.dense_weight))
         if not dense_only:
-            lists.extend(self.lexical_lists(question, history, allowed_chunks))
+            lists.extend(self.lexical_lists(q, None, allowed_chunks))
         fused = rrf(lists, s.rrf_k)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
         out: list[Passage] = []

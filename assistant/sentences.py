@@ -10,12 +10,10 @@ import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+from assistant.question import Question, term_forms
 from assistant.types import Passage
-from index.glossary import translate_words
-from index.language import detect_language
-from index.lexical import NUMBER_FORMS, LexicalIndex, tokenize
+from index.lexical import LexicalIndex, stems, tokenize
 
 
 @dataclass
@@ -32,26 +30,18 @@ class Candidate:
     also: list[Candidate] = field(default_factory=list)
 
 
-def term_share(question: str, lexical: LexicalIndex) -> Callable[[str | AbstractSet[str]], float]:
+def term_share(
+    question: str | Question, lexical: LexicalIndex
+) -> Callable[[str | AbstractSet[str]], float]:
     """The idf-weighted share of the question's words a text (or its :func:`stems`) holds, in
     either language (a word counts when the text has it, or its glossary translation, or its
-    other spelling).
+    other spelling; see :func:`term_forms`, which a :class:`Question` holds already).
 
     >>> share = term_share("Wat zijn de zes prioriteiten?", LexicalIndex(None, []))
     >>> share("De zes prioriteiten"), share("6 priorities"), share("Cloud")
     (1.0, 1.0, 0.0)
     """
-    language = detect_language(question)
-    other = "en" if language == "nl" else "nl"
-    terms: dict[str, set[str]] = {}
-    for w in re.findall(r"\w+", question.lower()):
-        own = tokenize(w, language, query=True)
-        if not own:
-            continue
-        spellings = [w, *translate_words([w], language), *NUMBER_FORMS.get(w, ())]
-        forms = set(own) | set(tokenize(" ".join(spellings), other, query=True))
-        forms |= set(tokenize(" ".join(spellings), language, query=True))
-        terms.setdefault(own[0], set()).update(forms)
+    terms = term_forms(question) if isinstance(question, str) else question.term_forms
     idf = lexical.idf(list(terms))
     total = sum(idf.values())
 
@@ -65,15 +55,6 @@ def term_share(question: str, lexical: LexicalIndex) -> Callable[[str | Abstract
 
 def question_terms(question: str, language: str) -> list[str]:
     return list(dict.fromkeys(tokenize(question, language)))
-
-
-@lru_cache(maxsize=20_000)
-def stems(text: str) -> frozenset[str]:
-    """Content-word stems of a text, Dutch and English stemming both (its language may vary).
-
-    Cached: the sentences and passages answers are drawn from are those of one corpus, so the
-    same texts come back question after question (tokenising them was half of ``ask``)."""
-    return frozenset(tokenize(text, "nl")) | frozenset(tokenize(text, "en"))
 
 
 def language_of(c: Candidate) -> str:

@@ -6,6 +6,8 @@ Filters(publisher='VNG', doc_type=None, era='2025', source_id=None, date_from=No
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -90,14 +92,45 @@ class Answer:
 
 
 _FILTER_KEYS = ("publisher", "doc_type", "era", "source_id", "date_from", "date_to")
+# ISO dates, as documents carry them: a day, or a month or a year (compared as text, so
+# date_from "2025-07" lets July 2025 in).
+_ISO_DATE = re.compile(r"\d{4}(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def _iso_date(key: str, value: object) -> str | None:
+    """``value`` as an ISO date string, or a :class:`ConfigError` that names it ("" and None:
+    no date filter)."""
+    if value is None or value == "":
+        return None if value is None else ""
+    expected = "an ISO date: YYYY-MM-DD (or YYYY-MM, YYYY), e.g. 2025-07-01"
+    if not isinstance(value, str):
+        raise ConfigError(f"invalid {key} {value!r}: use {expected}")
+    text = value.strip()
+    m = _ISO_DATE.fullmatch(text)
+    try:
+        # A real calendar date: "2025-13-01" and "2025-02-30" are refused too.
+        if m is None:
+            raise ValueError(text)
+        month, day = m.group(1), m.group(2)
+        _dt.date(int(text[:4]), int(month or 1), int(day or 1))
+    except ValueError:
+        raise ConfigError(f"invalid {key} {value!r}: use {expected}") from None
+    return text
 
 
 @dataclass(frozen=True)
 class Filters:
     """Metadata filters for retrieval. Text fields match case-insensitively; ``publisher`` also
     matches a part ("VNG" matches "VNG (Vereniging van Nederlandse Gemeenten)"). Several values
-    may be given separated by ``|``. Dates are ISO (``2025-07-01``); undated documents never
-    pass a date filter."""
+    may be given separated by ``|``. Dates are ISO (``2025-07-01``; ``2025-07`` and ``2025``
+    too); anything else is refused with a :class:`ConfigError`. Undated documents never pass a
+    date filter.
+
+    >>> Filters(date_from="gisteren")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    index.errors.ConfigError: invalid date_from 'gisteren': use an ISO date: YYYY-MM-DD ...
+    """
 
     publisher: str | None = None
     doc_type: str | None = None
@@ -105,6 +138,11 @@ class Filters:
     source_id: str | None = None
     date_from: str | None = None
     date_to: str | None = None
+
+    def __post_init__(self) -> None:
+        # A date that is not one would silently filter out every document.
+        for key in ("date_from", "date_to"):
+            object.__setattr__(self, key, _iso_date(key, getattr(self, key)))
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[str]) -> Filters:

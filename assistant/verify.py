@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from index.chunk import sentence_spans
-from index.lexical import tokenize
+from index.lexical import stems
 
 _INSTRUCTION = re.compile(
     r"(ignore|disregard|forget|negeer|vergeet)\b.{0,40}\b(instruction|instructies|opdracht|"
@@ -54,16 +54,12 @@ def strip_instructions(text: str) -> str:
     return " ".join(text[s:e] for s, e, _ in spans if not looks_like_instruction(text[s:e]))
 
 
-def _stems(text: str) -> set[str]:
-    return set(tokenize(text, "nl")) | set(tokenize(text, "en"))
-
-
 def support_lexical(claim: str, passage: str) -> float:
     """Share of the claim's content words (stemmed, Dutch or English) present in the passage."""
-    words = _stems(claim)
+    words = stems(claim)
     if not words:
         return 0.0
-    return len(words & _stems(passage)) / len(words)
+    return len(words & stems(passage)) / len(words)
 
 
 def rescale_cosine(cos: float, low: float = 0.75, high: float = 0.92) -> float:

@@ -31,6 +31,21 @@ _NL_MONTHS = (
 _EN_MONTHS = "january february march april may june july august september october november december"
 MONTHS = {"nl": _NL_MONTHS.split(), "en": _EN_MONTHS.split()}
 
+# The small numbers as words, (Dutch, English), two to twelve: the one list of number words
+# (counts in questions, number spellings in BM25, numbers in answers and citations). One has
+# no entry: "een" is also the article; each reader says how it treats one.
+NUMBER_WORDS: dict[int, tuple[str, str]] = {
+    n: words
+    for n, words in enumerate(
+        zip(
+            "twee drie vier vijf zes zeven acht negen tien elf twaalf".split(),
+            "two three four five six seven eight nine ten eleven twelve".split(),
+            strict=True,
+        ),
+        start=2,
+    )
+}
+
 
 def detect_language(text: str, default: str = "nl") -> str:
     """'nl' or 'en' for ``text``; ``default`` when there is no signal either way."""

@@ -18,14 +18,15 @@ import re
 import shutil
 import unicodedata
 from collections.abc import Sequence
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from index.glossary import translate_words
-from index.language import MONTHS, detect_language
+from index.language import MONTHS, NUMBER_WORDS, detect_language
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -76,16 +77,17 @@ def tokenize(text: str, language: str = "nl", *, query: bool = False) -> list[st
     return list(_stemmer(language).stemWords(_words(text, query)))
 
 
-_NUMBERS = [
-    (str(i + 2), nl, en)
-    for i, (nl, en) in enumerate(
-        zip(
-            "twee drie vier vijf zes zeven acht negen tien elf twaalf".split(),
-            "two three four five six seven eight nine ten eleven twelve".split(),
-            strict=True,
-        )
-    )
-]
+@lru_cache(maxsize=20_000)
+def stems(text: str) -> frozenset[str]:
+    """Content-word stems of a text, Dutch and English stemming both (its language may vary):
+    the one stem helper (sentence scoring, citation support).
+
+    Cached: the sentences and passages answers are drawn from are those of one corpus, so the
+    same texts come back question after question (tokenising them was half of ``ask``)."""
+    return frozenset(tokenize(text, "nl")) | frozenset(tokenize(text, "en"))
+
+
+_NUMBERS = [(str(n), nl, en) for n, (nl, en) in NUMBER_WORDS.items()]
 # Every spelling of a small number -> (digit, Dutch word, English word).
 NUMBER_FORMS = {form: forms for forms in _NUMBERS for form in forms}
 
@@ -147,9 +149,7 @@ def query_tokens(text: str) -> list[str]:
     Stemming a Dutch query the English way would add noise ("overheid" -> "over"), so only
     the detected language is used; passages of the other language are the dense side's job.
     """
-    language = detect_language(text)
-    numbers = " ".join(number_variants(text))
-    return list(dict.fromkeys(tokenize(text, language) + tokenize(numbers, language)))
+    return list(Query.of(text).own)
 
 
 def translated_query_tokens(text: str) -> list[str]:
@@ -158,11 +158,53 @@ def translated_query_tokens(text: str) -> list[str]:
     >>> translated_query_tokens("Welke strategische doelen stelt prioriteit 6?")
     ['strateg', 'goal', 'object', 'prioriti']
     """
-    language = detect_language(text)
-    other = "en" if language == "nl" else "nl"
-    words = [w.lower() for w in _WORD.findall(text)]
-    translated = " ".join(translate_words(words, language) + number_variants(text))
-    return list(dict.fromkeys(tokenize(translated, other)))
+    return list(Query.of(text).translated)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query's words, analysed once: its language, its stems in that language, the other
+    spellings of its counts, and its glossary translation stemmed in the other language.
+
+    >>> q = Query.of("Wat zijn de zes prioriteiten?")
+    >>> q.language, q.own, q.translated
+    ('nl', ('zes', 'prioriteit', '6', 'six'), ('prioriti', '6', 'six'))
+    """
+
+    text: str
+    language: str  # detect_language(text): "nl" when there is no signal
+    tokens: tuple[str, ...]  # stems in its own language (with repeats, in order)
+    number_variants: tuple[str, ...]  # other spellings of its counts: "zes" -> "6", "six"
+    own: tuple[str, ...]  # what BM25 searches in its own language: tokens + number variants
+    translated: tuple[str, ...]  # glossary translation + number variants, other language
+
+    @property
+    def other(self) -> str:
+        return "en" if self.language == "nl" else "nl"
+
+    @property
+    def foreign(self) -> list[str]:
+        """What BM25 searches in the other language: the translation, then the query's own
+        words stemmed that way (names, acronyms and numbers pass untranslated)."""
+        return list(self.translated) + tokenize(self.text, self.other)
+
+    @classmethod
+    def of(cls, text: str) -> Query:
+        language = detect_language(text)
+        other = "en" if language == "nl" else "nl"
+        variants = number_variants(text)
+        tokens = tokenize(text, language)
+        own = dict.fromkeys(tokens + tokenize(" ".join(variants), language))
+        words = [w.lower() for w in _WORD.findall(text)]
+        translated = " ".join(translate_words(words, language) + variants)
+        return cls(
+            text,
+            language,
+            tuple(tokens),
+            tuple(variants),
+            tuple(own),
+            tuple(dict.fromkeys(tokenize(translated, other))),
+        )
 
 
 class LexicalIndex:
@@ -214,14 +256,15 @@ class LexicalIndex:
 
     def search(
         self,
-        query: str,
+        query: str | Query,
         n: int,
         allowed: set[str] | None = None,
         mask: np.ndarray | None = None,
     ) -> list[tuple[str, float]]:
         """Best ``n`` chunks as ``(chunk_id, bm25 score)``; only ids in ``allowed`` (and rows
         where ``mask`` is 1, see :meth:`mask_for`) if given."""
-        return self.search_tokens(query_tokens(query), n, allowed, mask)
+        own = (Query.of(query) if isinstance(query, str) else query).own
+        return self.search_tokens(own, n, allowed, mask)
 
     def mask_for(self, ids: set[str]) -> np.ndarray:
         """A row mask (1.0 for the given chunk ids) to pass as ``mask``; build it once."""

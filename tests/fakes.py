@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -103,3 +104,30 @@ class FakeStore:
         scores = np.vstack([self.vectors[c] for c in ids]) @ q
         ranked = sorted(zip(ids, scores.tolist(), strict=True), key=lambda p: (-p[1], p[0]))
         return [(c, float(s)) for c, s in ranked[: max(1, n)]]
+
+
+class FakeAnswerer:
+    """A FAKE answerer for plumbing tests: it records every request it gets and answers with
+    a fixed text citing the first passage (or refuses when there is none). It implements
+    :class:`assistant.answerer.Answerer`, so ``Assistant(answerer=FakeAnswerer())`` uses it."""
+
+    name = "fake"
+
+    def __init__(self, text: str = "Een vast antwoord [1].") -> None:
+        self.text = text
+        self.requests: list[Any] = []  # the AnswerRequests received, in order
+
+    def stream(self, request: Any) -> Iterator[Any]:
+        from assistant.answerer import pieces
+        from assistant.types import Citation
+
+        self.requests.append(request)
+        cites = [Citation.from_passage(p, p.text[:40], 1.0) for p in request.passages[:1]]
+        answer = request.answer(
+            self.text if cites else "Geen bronnen.",
+            cites,
+            answerer=self.name,
+            refused=not cites,
+        )
+        yield from pieces(answer.text)
+        yield answer

@@ -26,7 +26,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.llms.openai_like import OpenAILike
 
 from assistant import Assistant
-from assistant.extractive import refusal_text
+from assistant.answerer import refusal_text
 from assistant.llama_index import NDSQueryEngine, NDSRetriever
 from index.embed import Embedder, make_embedder
 from index.errors import ConfigError

@@ -23,10 +23,9 @@ from llama_index.core.llms import CustomLLM
 from pydantic import Field
 
 from assistant import Assistant
-from assistant.extractive import refusal_text
+from assistant.answerer import refusal_text
 from assistant.llm import (
     NOT_IN_SOURCES,
-    LLMAnswerer,
     clean_condensed,
     parse_markers,
     split_sentences,
@@ -413,7 +412,7 @@ def fake_bot(
 ) -> tuple[Assistant, FakeScriptedLLM]:
     bot = Assistant(settings=llm_index, embedder=embedder)
     fake = FakeScriptedLLM(replies=list(replies), prompts=[])
-    bot._answerer = LLMAnswerer(fake, bot)  # any llama-index LLM is accepted
+    bot._answerer = bot.llm_answerer(fake)  # any llama-index LLM is accepted
     return bot, fake
 
 

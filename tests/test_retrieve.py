@@ -15,10 +15,14 @@ import numpy as np
 import pytest
 
 import assistant.answer_types
+import assistant.answerer
+import assistant.asks
 import assistant.extractive
+import assistant.history
 import assistant.retrieve
 import assistant.sentences
 import index.chunk
+import index.lexical
 from assistant import Assistant, ConfigError
 from assistant.extractive import SentenceVectors
 from assistant.features import SENTENCE_FEATURES
@@ -77,6 +81,7 @@ def mixed_corpus(tmp_path: Path) -> Settings:
         assistant.sentences,
         assistant.answer_types,
         index.chunk,
+        index.lexical,
     ],
     ids=lambda m: m.__name__,
 )
@@ -275,7 +280,7 @@ def test_evidence_coverage_counts_translated_words(mixed_corpus: Settings) -> No
     from assistant.features import featurize
 
     bot = Assistant(settings=mixed_corpus, embedder=FakeEmbedder())
-    inner = bot.extractive.inner
+    inner = bot.extractive
     lexical = bot.reader.snapshot.lexical
     question = "What is the priority of municipalities?"
     dutch = [p for p in bot.retrieve(question, k=8) if p.source_id.startswith("vng")]
