@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
 from benchmarks.scale import CACHE, golden_questions, percentile, real_index
+from index.runtime import configure
+
+configure()  # offline hub, no telemetry
 
 
 def their_query_engine(bot: Any, top_k: int = 10) -> Any:

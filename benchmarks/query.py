@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -20,8 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from index.runtime import configure
+
+configure()  # offline hub, no telemetry
 
 GOLDEN = Path(__file__).parents[1] / "evals" / "golden.jsonl"
 

@@ -45,8 +45,9 @@ from typing import Any
 
 import numpy as np
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from index.runtime import configure
+
+configure()  # offline hub, no telemetry
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
