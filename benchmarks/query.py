@@ -17,11 +17,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.runtime import configure
 
 configure()  # offline hub, no telemetry
+
+if TYPE_CHECKING:
+    from index.settings import Settings
 
 GOLDEN = Path(__file__).parents[1] / "evals" / "golden.jsonl"
 
@@ -31,11 +34,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run(index: Path, repeats: int) -> dict[str, Any]:
+def run(index: Path, repeats: int, settings: Settings | None = None) -> dict[str, Any]:
     from assistant import Assistant, Settings
 
     questions = [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines()]
-    bot = Assistant(settings=Settings(index_dir=index))
+    bot = Assistant(settings=(settings or Settings()).with_overrides(index_dir=index))
     bot.ask("Wat is de NDS?")  # warm up: model loaded, caches primed once
     result: dict[str, Any] = {"questions": len(questions), "rows": {}}
     # One query embedding is the floor of any question's cost: `ask` is measured against it,
@@ -96,13 +99,13 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.query", description=__doc__)
     parser.add_argument("--index", type=Path, default=Path(".nds/index"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    result = run(args.index, args.repeats)
+    result = run(args.index, args.repeats, settings)
     print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
