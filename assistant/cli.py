@@ -10,8 +10,8 @@ Heavy modules (torch, gradio, llama-index, chromadb) are imported only by the co
 them. ``eval`` and ``bench`` live next to their code (``evals.cli``, ``benchmarks.cli``) and are
 imported only when named (:class:`LazyGroup`), so ``nds-assistant ask`` starts quickly.
 
->>> main(["ask", "--help"])  # doctest: +ELLIPSIS
-usage: nds-assistant ask [OPTIONS] QUESTION
+>>> main(["ask", "--help"])  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+Usage: nds-assistant ask [OPTIONS] QUESTION
 ...
 0
 """
