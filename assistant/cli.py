@@ -125,13 +125,17 @@ def settings_options(f: F) -> F:
     return f
 
 
+def current_settings(**extra: Any) -> Settings:
+    """The :class:`Settings` the flags of the running command describe, plus ``extra``."""
+    return click.get_current_context().ensure_object(CLIState).settings(**extra)
+
+
 def pass_settings(f: Callable[Concatenate[Settings, P], R]) -> Callable[P, R]:
     """Call ``f`` with the :class:`Settings` the flags describe as its first argument."""
 
     @functools.wraps(f)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        state = click.get_current_context().ensure_object(CLIState)
-        return f(state.settings(), *args, **kwargs)
+        return f(current_settings(), *args, **kwargs)
 
     return wrapper
 
@@ -417,9 +421,7 @@ def ingest(settings: Settings, rebuild: bool, no_progress: bool) -> int:
     help='earlier turns: a JSON list of {"role": "user"|"assistant", "content": "..."}',
 )
 @settings_options
-@pass_settings
 def ask(
-    settings: Settings,
     question: str,
     as_json: bool,
     k: int | None,
@@ -431,7 +433,7 @@ def ask(
 
     filters = Filters.from_pairs(list(filter_pairs))  # before any model loads: fail fast
     history = _read_history(history_file) if history_file else None
-    settings = settings.with_overrides(k=k, answerer=answerer)
+    settings = current_settings(k=k, answerer=answerer)
 
     from assistant.core import Assistant
 
@@ -475,10 +477,10 @@ def sources(settings: Settings, as_json: bool) -> int:
 @click.option("--host", help="address to listen on (NDS_CHAT_HOST, default 127.0.0.1)")
 @click.option("--port", type=int, help="port (NDS_CHAT_PORT, default 7860)")
 @settings_options
-@pass_settings
-def chat(settings: Settings, host: str | None, port: int | None) -> int:
+def chat(host: str | None, port: int | None) -> int:
+    settings = current_settings(chat_host=host, chat_port=port)
     serve = _lazy("assistant.chat", "serve", "The chat", extra="chat")
-    return int(serve(settings.with_overrides(chat_host=host, chat_port=port)) or 0)
+    return int(serve(settings) or 0)
 
 
 @cli.group(
