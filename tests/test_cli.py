@@ -474,6 +474,22 @@ def test_bench_query_gets_the_settings_and_the_others_refuse_them(
     assert "--quick is for the whole run" in capsys.readouterr().err
 
 
+def test_bench_alone_runs_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    import benchmarks.cli
+
+    runs: list[bool] = []
+
+    def fake_run_all(quick: bool) -> int:
+        runs.append(quick)
+        return 3
+
+    monkeypatch.setattr(benchmarks.cli, "run_all", fake_run_all)
+    assert main(["bench", "--quick"]) == 3
+    assert main(["bench"]) == 3
+    assert benchmarks.cli.main(["--quick"]) == 3  # python -m benchmarks --quick
+    assert runs == [True, False, True]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
