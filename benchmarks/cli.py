@@ -18,8 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from assistant.cli import CONTEXT, LazyGroup, given_settings_flags, pass_settings, run
-from assistant.cli import settings_options as settings_options
+from assistant.clikit import (
+    CONTEXT,
+    LazyGroup,
+    given_settings_flags,
+    pass_settings,
+    run,
+    settings_options,
+)
 from index.runtime import configure
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from assistant.cli import CONTEXT, DefaultGroup, pass_settings, run, settings_options
+from assistant.clikit import CONTEXT, DefaultGroup, pass_settings, run, settings_options
 from index.runtime import configure
 
 if TYPE_CHECKING:

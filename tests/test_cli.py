@@ -16,7 +16,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from assistant import cli
+from assistant import cli, clikit
 from assistant.cli import main
 from index.errors import NDSError
 from index.settings import Settings
@@ -354,8 +354,8 @@ def probe(monkeypatch: pytest.MonkeyPatch) -> list[Settings]:
     seen: list[Settings] = []
 
     @click.command("probe")
-    @cli.settings_options
-    @cli.pass_settings
+    @clikit.settings_options
+    @clikit.pass_settings
     def probe_command(settings: Settings) -> int:
         seen.append(settings)
         return 0
