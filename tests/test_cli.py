@@ -259,6 +259,16 @@ def test_chat_missing_module_is_explained(
     assert err.startswith("error: The chat is not available")
 
 
+def test_missing_lazy_group_is_explained(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "evals.cli", None)  # import raises ModuleNotFoundError
+    assert main(["eval", "--help"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: `nds-assistant eval` is not available"), err
+    assert main(["ask", "--help"]) == 0  # the rest of the CLI is unaffected
+
+
 def test_keyboard_interrupt_exits_130(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
