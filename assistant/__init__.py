@@ -16,10 +16,10 @@ from index.errors import (
     IndexUnavailableError,
     NDSError,
 )
-from index.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.core import Assistant, IndexInfo
+    from index.settings import Settings
 
 __all__ = [
     "Answer",
@@ -43,4 +43,8 @@ def __getattr__(name: str) -> Any:
         from assistant import core
 
         return getattr(core, name)
+    if name == "Settings":  # pydantic-settings costs ~0.3 s: not for --help
+        from index.settings import Settings
+
+        return Settings
     raise AttributeError(name)

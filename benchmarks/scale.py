@@ -54,6 +54,10 @@ from benchmarks.scale_report import GOALS, plot, power_law, table
 
 __all__ = ["CACHE", "GOALS", "PLOT", "main", "plot", "real_index", "run", "table"]
 
+from index.runtime import configure
+
+configure()  # offline hub, no telemetry
+
 PLOT = ROOT / "docs" / "img" / "latency-vs-size.png"
 
 

@@ -1,77 +1,41 @@
-"""``nds-assistant eval``: run the golden set, or compare two runs.
+"""``nds-assistant eval``: run the golden set, compare or report stored runs, fit the answer model.
 
-    nds-assistant eval [--golden PATH] [--answerer extractive|llm] [--out evals/runs/NAME]
+    nds-assistant eval [run] [--golden PATH] [--answerer extractive|llm] [--out evals/runs/NAME]
                        [--baselines] [--limit N] [--compare-to RUN] [--index DIR] [--judge]
-                       [--csv FILE] [--split tune|test]
+                       [--csv FILE] [--split tune|test] [--check-floor [FILE]]
     nds-assistant eval compare RUN_A RUN_B [--html OUT] [--fail-on-worse]
     nds-assistant eval export-csv RUN --out FILE   (one row per question, for a spreadsheet)
     nds-assistant eval report RUN                  (render report.md/.html of a stored run again)
     nds-assistant eval fit [--out FILE]   (the answer model, on the tune split)
 
-``main`` takes the arguments after ``eval`` (a leading ``eval`` is accepted too).
+The group is loaded by name from ``assistant.cli`` (so ``assistant`` never imports ``evals``);
+``main`` runs it alone and takes the arguments after ``eval`` (a leading ``eval`` is accepted
+too). The settings flags (``--index`` ...) reach the commands as one ``Settings`` object.
 Exit codes: 0 ok; 1 the floor (``--check-floor``) was missed or ``compare`` found regressions
 with ``--fail-on-worse``; 2 usage or index errors.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from assistant.clikit import CONTEXT, DefaultGroup, pass_settings, run, settings_options
+from index.runtime import configure
+
+if TYPE_CHECKING:
+    from index.settings import Settings
+
+PATH = click.Path(path_type=Path)
 
 
-def _run_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="nds-assistant eval",
-        description="Score the assistant on the golden questions (see evals/README.md). "
-        "Use `nds-assistant eval compare RUN_A RUN_B` to compare two runs.",
-    )
-    p.add_argument("--golden", type=Path, help="golden JSONL (default: evals/golden.jsonl)")
-    p.add_argument("--answerer", choices=("extractive", "llm"), help="override NDS_ANSWERER")
-    p.add_argument(
-        "--out", type=Path, help="run folder (default: evals/runs/<date-time>)", default=None
-    )
-    p.add_argument("--index", type=Path, help="index folder (default: settings / NDS_INDEX_DIR)")
-    p.add_argument("--limit", type=int, help="only the first N questions")
-    p.add_argument("--baselines", action="store_true", help="also score retrieval baselines")
-    p.add_argument("--compare-to", type=Path, help="previous run folder for deltas and plot")
-    p.add_argument("--judge", action="store_true", help="LLM-judged metrics (needs an LLM)")
-    p.add_argument(
-        "--check-floor",
-        nargs="?",
-        const="evals/floor.json",
-        help="exit 1 when a metric misses the floor (default file: evals/floor.json)",
-    )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument(
-        "--split",
-        choices=("tune", "test"),
-        help="only one part of evals/split.json (develop on tune; read test for whole methods)",
-    )
-    p.add_argument(
-        "--csv", type=Path, metavar="FILE", help="also write one row per question as CSV"
-    )
-    return p
-
-
-def _compare_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="nds-assistant eval compare",
-        description="Metric deltas from RUN_A to RUN_B and the questions that got worse.",
-    )
-    p.add_argument("run_a", type=Path)
-    p.add_argument("run_b", type=Path)
-    p.add_argument("--fail-on-worse", action="store_true", help="exit 1 if any question got worse")
-    p.add_argument(
-        "--html",
-        type=Path,
-        metavar="OUT",
-        help="also write an HTML page: metric deltas per split, per-question wins and losses",
-    )
-    return p
+class _Usage(Exception):
+    """A bad argument, reported as ``error: ...`` with exit code 2."""
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -86,156 +50,90 @@ def _load(path: Path) -> dict[str, Any]:
         raise _Usage(f"cannot read run {path}: {exc}") from None
 
 
-class _Usage(Exception):
-    """A bad argument, reported as ``error: ...`` with exit code 2."""
+@click.group(
+    "eval",
+    cls=DefaultGroup,
+    default="run",
+    context_settings=CONTEXT,
+    short_help="run the evaluation (`eval` alone: `eval run`)",
+    help="Score the assistant on the golden questions (see evals/README.md). Without a "
+    "command, `eval [OPTIONS]` is `eval run [OPTIONS]` (`eval run --help` lists them).",
+)
+@settings_options
+def eval_group() -> None:
+    """The ``eval`` group."""
 
 
-def compare_main(argv: Sequence[str]) -> int:
-    from evals.records import compare_runs
-    from evals.report import compare_html, format_comparison
-
-    args = _compare_parser().parse_args(list(argv))
-    try:
-        a, b = _load(args.run_a), _load(args.run_b)
-        cmp = compare_runs(a, b)
-    except (_Usage, KeyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(format_comparison(cmp, str(args.run_a), str(args.run_b)))
-    if args.html:
-        args.html.parent.mkdir(parents=True, exist_ok=True)
-        args.html.write_text(compare_html(a, b, str(args.run_a), str(args.run_b)), encoding="utf-8")
-        print(f"\nwrote {args.html}")
-    return 1 if args.fail_on_worse and cmp["worse"] else 0
-
-
-def export_csv_main(argv: Sequence[str]) -> int:
-    from evals.report import write_csv
-
-    p = argparse.ArgumentParser(
-        prog="nds-assistant eval export-csv",
-        description="One row per question of a stored run as CSV (UTF-8 with BOM, for Excel).",
-    )
-    p.add_argument("run", type=Path, help="run folder (or its metrics.json)")
-    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="CSV file to write")
-    args = p.parse_args(list(argv))
-    try:
-        run = _load(args.run)
-    except _Usage as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    write_csv(run.get("questions", []), args.out)
-    print(f"wrote {args.out} ({len(run.get('questions', []))} questions)")
-    return 0
-
-
-def report_main(argv: Sequence[str]) -> int:
-    from evals.records import EvalResult
-    from evals.report import render_reports
-
-    p = argparse.ArgumentParser(
-        prog="nds-assistant eval report",
-        description="Render report.md and report.html of a stored run again (from metrics.json).",
-    )
-    p.add_argument("run", type=Path, help="run folder")
-    p.add_argument("--out", type=Path, help="folder to write to (default: the run folder)")
-    args = p.parse_args(list(argv))
-    try:
-        run = _load(args.run)
-        result = EvalResult.from_dict(run)
-        out = args.out or (args.run if args.run.is_dir() else args.run.parent)
-        out.mkdir(parents=True, exist_ok=True)
-        render_reports(result, out)
-    except (_Usage, KeyError) as exc:
-        print(f"error: {exc if isinstance(exc, _Usage) else f'run lacks {exc}'}", file=sys.stderr)
-        return 2
-    print(f"wrote {out / 'report.md'} and {out / 'report.html'}")
-    return 0
-
-
-def _fit_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="nds-assistant eval fit",
-        description="Fit the answer model on the tune split (cross-validated by question) and "
-        "write it (default: the package's assistant/answer_model.json).",
-    )
-    p.add_argument("--golden", type=Path, help="golden JSONL (default: evals/golden.jsonl)")
-    p.add_argument("--split", type=Path, help="split file (default: evals/split.json)")
-    p.add_argument("--out", type=Path, help="model file to write")
-    p.add_argument("--index", type=Path, help="index folder (default: settings / NDS_INDEX_DIR)")
-    return p
-
-
-def fit_main(argv: Sequence[str]) -> int:
-    args = _fit_parser().parse_args(list(argv))
-    from assistant import Assistant, NDSError, Settings
-    from assistant.answer_model import MODEL_PATH
-    from evals.fit import fit
-
-    try:
-        settings = Settings()
-        if args.index:
-            settings = settings.with_overrides(index_dir=args.index)
-        _, cv = fit(
-            Assistant(settings=settings),
-            golden=args.golden,
-            split=args.split,
-            out=args.out or MODEL_PATH,
-        )
-    except (NDSError, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {args.out or MODEL_PATH}")
-    for key, value in cv.items():
-        if key not in ("p_answer", "hard_refusals", "augmented_negatives"):
-            print(f"  {key:<34}{value if value is None else round(float(value), 3)}")
-    print(f"  {'near-miss negatives':<34}{cv['augmented_negatives']}")
-    print(f"  {'hard answer-type refusals':<34}{', '.join(cv['hard_refusals']) or 'none'}")
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["eval"]:
-        argv = argv[1:]
-    if argv[:1] == ["compare"]:
-        return compare_main(argv[1:])
-    if argv[:1] == ["fit"]:
-        return fit_main(argv[1:])
-    if argv[:1] == ["export-csv"]:
-        return export_csv_main(argv[1:])
-    if argv[:1] == ["report"]:
-        return report_main(argv[1:])
-    args = _run_parser().parse_args(argv)
-
-    from assistant import NDSError, Settings
+@eval_group.command(
+    "run",
+    short_help="score the assistant on the golden questions",
+    help="Score the assistant on the golden questions (see evals/README.md). Use "
+    "`nds-assistant eval compare RUN_A RUN_B` to compare two runs.",
+)
+@click.option("--golden", type=PATH, help="golden JSONL (default: evals/golden.jsonl)")
+@click.option("--answerer", type=click.Choice(["extractive", "llm"]), help="override NDS_ANSWERER")
+@click.option("--out", type=PATH, help="run folder (default: evals/runs/<date-time>)")
+@click.option("--limit", type=int, help="only the first N questions")
+@click.option("--baselines", is_flag=True, help="also score retrieval baselines")
+@click.option("--compare-to", type=PATH, help="previous run folder for deltas and plot")
+@click.option("--judge", is_flag=True, help="LLM-judged metrics (needs an LLM)")
+@click.option(
+    "--check-floor",
+    is_flag=False,
+    flag_value="evals/floor.json",
+    default=None,
+    metavar="[FILE]",
+    help="exit 1 when a metric misses the floor (default file: evals/floor.json)",
+)
+@click.option("--no-progress", is_flag=True, help="no progress bar")
+@click.option(
+    "--split",
+    type=click.Choice(["tune", "test"]),
+    help="only one part of evals/split.json (develop on tune; read test for whole methods)",
+)
+@click.option("--csv", type=PATH, metavar="FILE", help="also write one row per question as CSV")
+@settings_options
+@pass_settings
+def run_command(
+    settings: Settings,
+    golden: Path | None,
+    answerer: str | None,
+    out: Path | None,
+    limit: int | None,
+    baselines: bool,
+    compare_to: Path | None,
+    judge: bool,
+    check_floor: str | None,
+    no_progress: bool,
+    split: str | None,
+    csv: Path | None,
+) -> int:
+    from assistant import NDSError
     from evals.baselines import format_table
     from evals.records import split_groups
     from evals.report import SUMMARY_METRICS, fmt, headline, write_csv
-    from evals.runner import ROOT, check_floor, load_floor, run_eval
+    from evals.runner import ROOT, load_floor, run_eval
+    from evals.runner import check_floor as floor_failures
 
-    out = args.out or ROOT / "evals" / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
-    if args.compare_to:
+    out = out or ROOT / "evals" / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    if compare_to:
         try:  # before the run, not after it
-            _load(args.compare_to)
+            _load(compare_to)
         except _Usage as exc:
             print(f"error: --compare-to: {exc}", file=sys.stderr)
             return 2
     try:
-        settings = Settings()
-        if args.index:
-            settings = settings.with_overrides(index_dir=args.index)
         result = run_eval(
-            args.golden,
+            golden,
             settings=settings,
-            answerer=args.answerer,
+            answerer=answerer,
             out_dir=out,
-            limit=args.limit,
-            progress=not args.no_progress,
-            baselines=args.baselines,
-            compare_to=args.compare_to,
-            judge=args.judge,
-            only_split=args.split,
+            limit=limit,
+            progress=not no_progress,
+            baselines=baselines,
+            compare_to=compare_to,
+            judge=judge,
+            only_split=split,
         )
     except NDSError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -258,23 +156,145 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print(format_table(result.baselines))
     print(f"\n{len(result.failures)} failing question(s); reports in {out}/ (report.html)")
-    if args.csv:
-        write_csv(result.questions, args.csv)
-        print(f"wrote {args.csv}")
-    if args.compare_to:
+    if csv:
+        write_csv(result.questions, csv)
+        print(f"wrote {csv}")
+    if compare_to:
         from evals.records import compare_runs, load_run
         from evals.report import format_comparison
 
         print()
-        cmp = compare_runs(load_run(args.compare_to), result.to_dict())
-        print(format_comparison(cmp, str(args.compare_to), f"{out} (this run)"))
-    if args.check_floor:
-        failures = check_floor(result.metrics, load_floor(args.check_floor))
+        cmp = compare_runs(load_run(compare_to), result.to_dict())
+        print(format_comparison(cmp, str(compare_to), f"{out} (this run)"))
+    if check_floor:
+        failures = floor_failures(result.metrics, load_floor(check_floor))
         if failures:
             print("\nBelow the floor:\n  " + "\n  ".join(failures), file=sys.stderr)
             return 1
         print("\nAll metrics meet the floor.")
     return 0
+
+
+@eval_group.command(
+    "compare",
+    short_help="per-question wins and losses between two runs",
+    help="Metric deltas from RUN_A to RUN_B and the questions that got worse.",
+)
+@click.argument("run_a", type=PATH)
+@click.argument("run_b", type=PATH)
+@click.option("--fail-on-worse", is_flag=True, help="exit 1 if any question got worse")
+@click.option(
+    "--html",
+    type=PATH,
+    metavar="OUT",
+    help="also write an HTML page: metric deltas per split, per-question wins and losses",
+)
+def compare_command(run_a: Path, run_b: Path, fail_on_worse: bool, html: Path | None) -> int:
+    from evals.records import compare_runs
+    from evals.report import compare_html, format_comparison
+
+    try:
+        a, b = _load(run_a), _load(run_b)
+        cmp = compare_runs(a, b)
+    except (_Usage, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(format_comparison(cmp, str(run_a), str(run_b)))
+    if html:
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(compare_html(a, b, str(run_a), str(run_b)), encoding="utf-8")
+        print(f"\nwrote {html}")
+    return 1 if fail_on_worse and cmp["worse"] else 0
+
+
+@eval_group.command(
+    "export-csv",
+    short_help="one row per question of a stored run as CSV",
+    help="One row per question of a stored run as CSV (UTF-8 with BOM, for Excel).",
+)
+@click.argument("run_dir", metavar="RUN", type=PATH)
+@click.option("--out", type=PATH, required=True, metavar="FILE", help="CSV file to write")
+def export_csv_command(run_dir: Path, out: Path) -> int:
+    from evals.report import write_csv
+
+    try:
+        stored = _load(run_dir)
+    except _Usage as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    write_csv(stored.get("questions", []), out)
+    print(f"wrote {out} ({len(stored.get('questions', []))} questions)")
+    return 0
+
+
+@eval_group.command(
+    "report",
+    short_help="render the reports of a stored run again",
+    help="Render report.md and report.html of a stored run again (from metrics.json).",
+)
+@click.argument("run_dir", metavar="RUN", type=PATH)
+@click.option("--out", type=PATH, help="folder to write to (default: the run folder)")
+def report_command(run_dir: Path, out: Path | None) -> int:
+    from evals.records import EvalResult
+    from evals.report import render_reports
+
+    try:
+        stored = _load(run_dir)
+        result = EvalResult.from_dict(stored)
+        out = out or (run_dir if run_dir.is_dir() else run_dir.parent)
+        out.mkdir(parents=True, exist_ok=True)
+        render_reports(result, out)
+    except (_Usage, KeyError) as exc:
+        print(f"error: {exc if isinstance(exc, _Usage) else f'run lacks {exc}'}", file=sys.stderr)
+        return 2
+    print(f"wrote {out / 'report.md'} and {out / 'report.html'}")
+    return 0
+
+
+@eval_group.command(
+    "fit",
+    short_help="refit the answer model on the tune split",
+    help="Fit the answer model on the tune split (cross-validated by question) and write it "
+    "(default: the package's assistant/answer_model.json).",
+)
+@click.option("--golden", type=PATH, help="golden JSONL (default: evals/golden.jsonl)")
+@click.option("--split", type=PATH, help="split file (default: evals/split.json)")
+@click.option("--out", type=PATH, help="model file to write")
+@settings_options
+@pass_settings
+def fit_command(
+    settings: Settings, golden: Path | None, split: Path | None, out: Path | None
+) -> int:
+    from assistant import Assistant, NDSError
+    from assistant.answer_model import MODEL_PATH
+    from evals.fit import fit
+
+    try:
+        _, cv = fit(
+            Assistant(settings=settings),
+            golden=golden,
+            split=split,
+            out=out or MODEL_PATH,
+        )
+    except (NDSError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {out or MODEL_PATH}")
+    for key, value in cv.items():
+        if key not in ("p_answer", "hard_refusals", "augmented_negatives"):
+            print(f"  {key:<34}{value if value is None else round(float(value), 3)}")
+    print(f"  {'near-miss negatives':<34}{cv['augmented_negatives']}")
+    print(f"  {'hard answer-type refusals':<34}{', '.join(cv['hard_refusals']) or 'none'}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``nds-assistant eval`` on its own (tests, ``python -m evals.cli``); returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["eval"]:
+        args = args[1:]
+    configure()
+    return run(eval_group, args, "nds-assistant eval")
 
 
 if __name__ == "__main__":

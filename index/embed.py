@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -35,16 +34,13 @@ import numpy as np
 
 from index.errors import ConfigError, EmbedderUnavailableError
 from index.migrations import Migration, migrate
+from index.runtime import configure
 
 if TYPE_CHECKING:
     from index.settings import Settings
 
-# Nothing in this project may reach a model hub.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-# The C engine uses OpenMP. With the default (spinning) wait policy, any other busy process on
-# these 2 cores turns a 15 ms query into 700-1700 ms (measured); passive waiting does not.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Offline hub, passive OpenMP waiting: set before any model loads (see index.runtime).
+configure()
 
 
 @runtime_checkable

@@ -51,6 +51,7 @@ from index.errors import (
     EmbeddingResponseError,
     EmbeddingServerError,
 )
+from index.runtime import server_env
 
 if TYPE_CHECKING:
     from index.settings import Settings
@@ -391,7 +392,7 @@ class LocalEmbeddingServer:
     def start(self) -> LocalEmbeddingServer:
         args = ["--host", self.host, "--port", str(self.port), "--threads", str(self.threads)]
         self._log = self.log_path.open("wb") if self.log_path else subprocess.DEVNULL
-        env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}  # see index.embed
+        env = server_env()  # passive OpenMP waiting (index.runtime)
         self.proc = subprocess.Popen(
             [*self.command(), *args], stdout=self._log, stderr=subprocess.STDOUT, env=env
         )

@@ -12,7 +12,6 @@ chunking. Opening an index whose manifest differs from the current settings rais
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 
 from index.errors import IndexMismatchError, IndexNotFoundError, IndexUnavailableError
 from index.layout import CHROMA_DIR
+from index.runtime import configure
 
 if TYPE_CHECKING:
     from index.chunk import Chunk
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 2
 MANIFEST_KEY = "nds_manifest"
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+configure()  # no Chroma telemetry (index.runtime)
 
 
 @dataclass(frozen=True)

