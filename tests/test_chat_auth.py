@@ -176,3 +176,43 @@ def test_the_command_that_makes_a_users_file_line(tmp_path: Path) -> None:
         timeout=60,
     )
     assert bad.returncode == 2 and "usage:" in bad.stderr
+
+
+def test_the_login_runs_in_a_worker_thread() -> None:
+    """Gradio awaits a coroutine check in its login route; the hashing must leave the event
+    loop free for the other users' requests meanwhile."""
+    import asyncio
+    import inspect
+    import threading
+
+    from assistant.chat.auth import in_thread
+
+    check = check_users(Settings(chat_users="anna:geheim"))
+    assert check is not None
+    auth = in_thread(check)
+    assert inspect.iscoroutinefunction(auth)
+    threads: list[str] = []
+
+    def spy(user: str, password: str) -> bool:
+        threads.append(threading.current_thread().name)
+        return check(user, password)
+
+    async def main() -> tuple[bool, bool, int]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.005)
+                ticks += 1
+
+        task = asyncio.create_task(ticker())
+        ok = await in_thread(spy)("anna", "geheim")
+        bad = await auth("anna", "fout")
+        task.cancel()
+        return ok, bad, ticks
+
+    ok, bad, ticks = asyncio.run(main())
+    assert ok and not bad
+    assert threads and threads[0] != threading.main_thread().name
+    assert ticks >= 5  # the loop kept running while scrypt hashed (~0.1 s per check)

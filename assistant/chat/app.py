@@ -15,7 +15,7 @@ import gradio as gr
 
 from assistant.chat import takeaway
 from assistant.chat.admin import AdminBackend, build_admin_tab
-from assistant.chat.auth import check_users
+from assistant.chat.auth import check_users, in_thread
 from assistant.chat.conversation import ALL, publisher_groups, turns_from
 from assistant.chat.handlers import ChatBackend
 from assistant.chat.middleware import HideApiInfoBeforeLogin
@@ -264,7 +264,8 @@ def launch(
     """Start the server on ``settings.chat_host`` (never a public share link); its URL."""
     app.queue(default_concurrency_limit=settings.chat_concurrency, max_size=settings.chat_max_queue)
     language = settings.chat_language
-    auth = check_users(settings)
+    check = check_users(settings)
+    auth = in_thread(check) if check is not None else None
     app_kwargs: dict[str, Any] = {}
     if auth is not None:
         from starlette.middleware import Middleware
@@ -274,7 +275,7 @@ def launch(
         server_name=settings.chat_host,
         server_port=port if port is not None else settings.chat_port,
         share=False,
-        auth=auth,
+        auth=auth,  # type: ignore[arg-type]  # a coroutine check: gradio.routes awaits it
         auth_message=_t(language, "title"),
         app_kwargs=app_kwargs,
         prevent_thread_lock=prevent_thread_lock,

@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import getpass
@@ -34,7 +35,7 @@ import logging
 import re
 import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -194,6 +195,18 @@ def check_users(settings: Settings) -> Callable[[str, str], bool] | None:
             verify_password(_dummy(), password)  # as slow as a known user's wrong password
             return False
         return any(verify_password(s, password) for s in stored)
+
+    return auth
+
+
+def in_thread(check: Callable[[str, str], bool]) -> Callable[[str, str], Awaitable[bool]]:
+    """``check`` as a coroutine function that runs in a worker thread. Gradio calls a plain
+    function inside its async login route, where scrypt's ~0.1 s would hold up every other
+    request (and a stream of login attempts would stall the chat); hashlib releases the GIL
+    while it hashes."""
+
+    async def auth(username: str, password: str) -> bool:
+        return await asyncio.to_thread(check, username, password)
 
     return auth
 
