@@ -300,7 +300,7 @@ def serve(settings: Settings) -> int:
     assistant = Assistant(settings=settings)
     app = build_app(assistant, settings)
     url = launch(app, settings, prevent_thread_lock=True, quiet=True)
-    login = " (login required)" if check_users(settings) else ""
+    login = " (login required)" if app.auth is not None else ""  # set by launch; no re-hashing
     print(f"NDS-assistent: open {url} in your browser{login}. Stop with Ctrl-C.", flush=True)
     try:
         app.block_thread()
