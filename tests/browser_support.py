@@ -48,7 +48,7 @@ class ChatServer:
 @contextmanager
 def serve_chat(settings: Settings) -> Iterator[ChatServer]:
     """The real Gradio chat over ``settings``' index, on a free port of 127.0.0.1."""
-    from assistant.chat import build_app, launch
+    from assistant.chat.app import build_app, launch
     from assistant.core import Assistant
     from tests.conftest import free_port
 

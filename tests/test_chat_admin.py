@@ -1,4 +1,4 @@
-"""The admin tab's handlers (assistant.chat_admin) without a browser: the role is checked on
+"""The admin tab's handlers (assistant.chat.admin) without a browser: the role is checked on
 the server, uploads land only in the sources folder, corrections only beside its files.
 (A fake embedder: plumbing, not retrieval; the browser test uses the real one.)"""
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from assistant.chat_admin import AdminBackend, admin_names
+from assistant.chat.admin import AdminBackend, admin_names
 from assistant.core import Assistant
 from index.errors import ConfigError
 from index.settings import Settings

@@ -162,8 +162,9 @@ def test_markup_in_question_is_shown_as_text(page: Any) -> None:
 
 
 def test_copy_with_sources_and_conversation_download(page: Any, chat_server: ChatServer) -> None:
+    from assistant.chat.conversation import Turn
+    from assistant.chat.takeaway import answer_markdown
     from assistant.core import Assistant
-    from assistant.takeaway import answer_markdown
 
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     first, second = "Wat zijn de zes prioriteiten van de NDS?", "Wat is Haven+?"
@@ -183,11 +184,11 @@ def test_copy_with_sources_and_conversation_download(page: Any, chat_server: Cha
     copied = page.evaluate("navigator.clipboard.readText()")
     expected = Assistant(settings=chat_server.settings).ask(first)
     assert expected.citations
-    turn = {
-        "answer": expected.text,
-        "refused": expected.refused,
-        "citations": [c.to_dict() for c in expected.citations],
-    }
+    turn = Turn(
+        answer=expected.text,
+        refused=expected.refused,
+        citations=[c.to_dict() for c in expected.citations],
+    )
     assert copied == answer_markdown(turn)
     # What an official pastes: the answer with its markers, then the numbered sources.
     assert copied.startswith(expected.text.strip()) and "[1]" in copied

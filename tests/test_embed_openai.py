@@ -164,7 +164,7 @@ def test_cli_ingests_and_answers_through_the_server(
 
 
 def test_chat_says_unavailable_when_the_embedding_server_stops(tmp_path: Path) -> None:
-    from assistant.chat import ChatBackend
+    from assistant.chat.handlers import ChatBackend
     from assistant.messages import frame
 
     with LocalEmbeddingServer(threads=1, log_path=tmp_path / "serve.log") as server:

@@ -29,7 +29,8 @@ from urllib.parse import quote, unquote
 import pytest
 
 from assistant import Assistant
-from assistant.chat import ChatBackend, build_app, launch
+from assistant.chat.app import build_app, launch
+from assistant.chat.handlers import ChatBackend
 from assistant.feedback import FeedbackStore
 from assistant.messages import FRAMES
 from assistant.types import Answer
@@ -432,7 +433,8 @@ def file_paths(settings: Settings) -> list[str]:
         "/assets/" + dotdots + "etc/passwd",
         "/assets/" + "%2e%2e%2f" * 12 + "etc%2fpasswd",
         "/gradio_api/file=" + str(ROOT / "pyproject.toml"),
-        "/gradio_api/file=" + str(ROOT / "assistant" / "chat.py"),
+        "/gradio_api/file=" + str(ROOT / "assistant" / "chat" / "app.py"),
+        "/gradio_api/file=" + str(ROOT / "assistant" / "chat" / "static" / "chat.css"),
     ]
     return paths
 

@@ -209,7 +209,7 @@ def test_twenty_concurrent_users(corpus_index: Settings, tmp_path: Path) -> None
 
 
 def test_chroma_server_stops_and_restarts_mid_session(tmp_path: Path) -> None:
-    from assistant.chat import build_app, launch
+    from assistant.chat.app import build_app, launch
 
     data = tmp_path / "chroma-data"
     server = ChromaServer(data)

@@ -1,4 +1,5 @@
-"""The Markdown an official takes away (assistant.takeaway): pure functions, tested directly."""
+"""The Markdown an official takes away (assistant.chat.takeaway): pure functions, tested
+directly."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import html
 import re
 from typing import Any
 
-import assistant.takeaway
-from assistant.takeaway import answer_markdown, conversation_markdown, takeaway_html
+import assistant.chat.takeaway
+from assistant.chat.conversation import Turn
+from assistant.chat.takeaway import answer_markdown, conversation_markdown, takeaway_html
 
 NOW = dt.datetime(2026, 11, 30, 14, 5)
 
 
-def _turn(**kw: Any) -> dict[str, Any]:
+def _turn(**kw: Any) -> Turn:
     turn: dict[str, Any] = {
         "question": "Wat zijn de prioriteiten?",
         "answer": "Cloud is de eerste prioriteit. [1] Data is de tweede. [2]",
@@ -40,11 +42,11 @@ def _turn(**kw: Any) -> dict[str, Any]:
         ],
     }
     turn.update(kw)
-    return turn
+    return Turn(**turn)
 
 
 def test_doctests() -> None:
-    assert doctest.testmod(assistant.takeaway).failed == 0
+    assert doctest.testmod(assistant.chat.takeaway).failed == 0
 
 
 def test_answer_with_numbered_sources() -> None:

@@ -20,7 +20,6 @@ snapshot when an ingest finishes (:mod:`index.reader`).
 
 from __future__ import annotations
 
-import html
 import itertools
 import logging
 import threading
@@ -30,7 +29,9 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.chat.render import Row, documents_table, e, report_html
 from assistant.core import Assistant
+from assistant.messages import admin_text as t
 from index.errors import ConfigError, IngestLockedError, NDSError
 from index.ingest import IngestReport, ingest
 from index.settings import Settings
@@ -38,82 +39,6 @@ from index.sidecar import write_correction
 from index.upload import UploadError, save_upload
 
 log = logging.getLogger("nds_assistant.chat.admin")
-
-TEXT: dict[str, dict[str, str]] = {
-    "nl": {
-        "tab_chat": "Gesprek",
-        "tab": "Documenten",
-        "upload_head": "Documenten toevoegen",
-        "upload_help": "PDF, Word (.docx), HTML, Markdown of tekst. Na het uploaden worden de "
-        "bestanden direct geïndexeerd; daarna beantwoordt de chat er vragen over.",
-        "files": "Bestanden",
-        "report_head": "Verslag",
-        "report_empty": "Nog niets geüpload.",
-        "file": "Bestand",
-        "result": "Resultaat",
-        "ingested": "Geïndexeerd ({n} passages)",
-        "unchanged": "Ongewijzigd (stond al in de index)",
-        "refused": "Geweigerd: {reason}",
-        "others": "Andere bestanden in de bronnenmap die niet geïndexeerd konden worden:",
-        "busy": "Er loopt al een indexering. Probeer het over een minuut opnieuw.",
-        "failed": "De indexering is mislukt: {err}",
-        "correct_head": "Titel, uitgever en datum corrigeren",
-        "correct_help": "De metadata van een PDF klopt vaak niet. De correctie wordt naast het "
-        "bestand bewaard en bij elke indexering gebruikt.",
-        "doc": "Document",
-        "title": "Titel",
-        "publisher": "Uitgever",
-        "date": "Datum (JJJJ-MM-DD)",
-        "save": "Correctie opslaan",
-        "no_doc": "Kies eerst een document.",
-        "unknown_doc": "Dit document staat niet (meer) in de bronnenmap.",
-        "saved": "Correctie opgeslagen voor {name}.",
-        "bad_correction": "Correctie niet opgeslagen: {err}",
-        "not_admin": "Alleen beheerders kunnen documenten beheren.",
-        "list_head": "Documenten in de index ({n})",
-    },
-    "en": {
-        "tab_chat": "Conversation",
-        "tab": "Documents",
-        "upload_head": "Add documents",
-        "upload_help": "PDF, Word (.docx), HTML, Markdown or text. Uploaded files are indexed "
-        "at once; then the chat answers questions about them.",
-        "files": "Files",
-        "report_head": "Report",
-        "report_empty": "Nothing uploaded yet.",
-        "file": "File",
-        "result": "Result",
-        "ingested": "Indexed ({n} passages)",
-        "unchanged": "Unchanged (already in the index)",
-        "refused": "Refused: {reason}",
-        "others": "Other files in the sources folder that could not be indexed:",
-        "busy": "An ingest is already running. Try again in a minute.",
-        "failed": "Indexing failed: {err}",
-        "correct_head": "Correct title, publisher and date",
-        "correct_help": "A PDF's metadata is often wrong. The correction is stored beside the "
-        "file and used by every ingest.",
-        "doc": "Document",
-        "title": "Title",
-        "publisher": "Publisher",
-        "date": "Date (YYYY-MM-DD)",
-        "save": "Save correction",
-        "no_doc": "Choose a document first.",
-        "unknown_doc": "This document is not (or no longer) in the sources folder.",
-        "saved": "Correction saved for {name}.",
-        "bad_correction": "Correction not saved: {err}",
-        "not_admin": "Only administrators can manage documents.",
-        "list_head": "Documents in the index ({n})",
-    },
-}
-
-
-def t(language: str, key: str, **kwargs: object) -> str:
-    text = TEXT.get(language, TEXT["nl"])[key]
-    return text.format(**kwargs) if kwargs else text
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text or ""), quote=True)
 
 
 def admin_names(settings: Settings) -> frozenset[str]:
@@ -125,52 +50,6 @@ def admin_names(settings: Settings) -> frozenset[str]:
             "(NDS_CHAT_USERS / NDS_CHAT_USERS_FILE)"
         )
     return names
-
-
-Row = tuple[str, str, str]  # (file, css status, text)
-
-
-def report_html(
-    rows: list[Row], others: list[Row], language: str, *, run: int, note: str = ""
-) -> str:
-    """The per-file report of an upload. ``data-run`` counts the reports, for scripts."""
-    head = f'<h3 id="verslag-kop">{_e(t(language, "report_head"))}</h3>'
-    if not rows and not note:
-        body = f"<p>{_e(t(language, 'report_empty'))}</p>"
-    else:
-        body = f"<p class='verslag-melding'>{_e(note)}</p>" if note else ""
-        if rows:
-            body += _table(rows, language)
-        if others:
-            body += f"<p>{_e(t(language, 'others'))}</p>" + _table(others, language)
-    return f'<section aria-labelledby="verslag-kop" data-run="{run}">{head}{body}</section>'
-
-
-def _table(rows: list[Row], language: str) -> str:
-    cells = "".join(
-        f'<tr class="{_e(status)}"><td>{_e(name)}</td><td>{_e(text)}</td></tr>'
-        for name, status, text in rows
-    )
-    return (
-        f'<table class="nds-docs"><thead><tr><th scope="col">{_e(t(language, "file"))}</th>'
-        f'<th scope="col">{_e(t(language, "result"))}</th></tr></thead><tbody>{cells}</tbody>'
-        "</table>"
-    )
-
-
-def documents_table(docs: list[dict[str, Any]], language: str) -> str:
-    rows = "".join(
-        f"<tr><td>{_e(d.get('title') or d['doc_id'])}</td><td>{_e(d.get('publisher'))}</td>"
-        f"<td>{_e(d.get('date'))}</td><td>{_e(d.get('source_file'))}</td></tr>"
-        for d in docs
-    )
-    return (
-        f"<h3>{_e(t(language, 'list_head', n=len(docs)))}</h3>"
-        f'<table class="nds-docs"><thead><tr><th scope="col">{_e(t(language, "title"))}</th>'
-        f'<th scope="col">{_e(t(language, "publisher"))}</th>'
-        f'<th scope="col">{_e(t(language, "date"))}</th>'
-        f'<th scope="col">{_e(t(language, "file"))}</th></tr></thead><tbody>{rows}</tbody></table>'
-    )
 
 
 class AdminBackend:
@@ -397,7 +276,7 @@ def build_admin_tab(backend: AdminBackend) -> AdminTab:
     lang = backend.language
     with gr.Tab(t(lang, "tab"), id="documenten", elem_id="tab-documenten", visible=False) as tab:
         gr.HTML(
-            f"<h2>{_e(t(lang, 'upload_head'))}</h2><p>{_e(t(lang, 'upload_help'))}</p>",
+            f"<h2>{e(t(lang, 'upload_head'))}</h2><p>{e(t(lang, 'upload_help'))}</p>",
             elem_id="upload-heading",
             padding=True,
         )
@@ -409,7 +288,7 @@ def build_admin_tab(backend: AdminBackend) -> AdminTab:
         )
         report = gr.HTML(report_html([], [], lang, run=0), elem_id="upload-report", padding=True)
         gr.HTML(
-            f"<h2>{_e(t(lang, 'correct_head'))}</h2><p>{_e(t(lang, 'correct_help'))}</p>",
+            f"<h2>{e(t(lang, 'correct_head'))}</h2><p>{e(t(lang, 'correct_help'))}</p>",
             elem_id="correct-heading",
             padding=True,
         )
