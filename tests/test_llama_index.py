@@ -34,6 +34,9 @@ from index.settings import Settings
 from tests.corpora import DATA_SYSTEM, NDS_PRIORITIES, index_corpus
 from tests.openai_server import Messages, OpenAIServer, message_text
 
+# The answers asserted here are the real model's (the fake embedder picks other sentences).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[1]
 
 OLD_STRATEGY = """---
