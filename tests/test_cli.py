@@ -180,6 +180,7 @@ def test_ask_with_filter_and_history(
     assert all(c["source_id"] == "vng-gemeenten" for c in data["citations"])
 
 
+@pytest.mark.slow  # the real model
 def test_bad_filter_is_a_one_line_error(
     built: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -191,6 +192,7 @@ def test_bad_filter_is_a_one_line_error(
     assert captured.out == ""
 
 
+@pytest.mark.slow  # the real model
 def test_bad_history_file(
     built: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -244,6 +246,7 @@ def test_sources_lists_documents(built: list[str], capsys: pytest.CaptureFixture
     assert {d["doc_id"] for d in docs} == {Path(n).stem for n in DOCS}
 
 
+@pytest.mark.slow  # the real model
 def test_global_flags_before_the_subcommand(
     built: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
