@@ -24,7 +24,7 @@ export ANONYMIZED_TELEMETRY := False
 help:
 	@echo "make chat       set up, ingest sources/, start the chat on http://127.0.0.1:7860"
 	@echo "make test       set up everything and run lint + the whole test suite (what CI runs)"
-	@echo "make test-fast  the suite without slow and browser tests"
+	@echo "make test-fast  the suite without slow and browser tests (loads no model)"
 	@echo "make lint       ruff check, ruff format --check, mypy, lint-imports (layers, no circles)"
 	@echo "make ingest     (re)index sources/ incrementally"
 	@echo "make bench      run the benchmarks"
