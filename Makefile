@@ -24,8 +24,8 @@ export ANONYMIZED_TELEMETRY := False
 help:
 	@echo "make chat       set up, ingest sources/, start the chat on http://127.0.0.1:7860"
 	@echo "make test       set up everything and run lint + the whole test suite (what CI runs)"
-	@echo "make test-fast  the suite without slow and browser tests"
-	@echo "make lint       ruff check, ruff format --check, mypy"
+	@echo "make test-fast  the suite without slow and browser tests (loads no model)"
+	@echo "make lint       ruff check, ruff format --check, mypy, lint-imports (layers, no circles)"
 	@echo "make ingest     (re)index sources/ incrementally"
 	@echo "make bench      run the benchmarks"
 
@@ -79,6 +79,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # pytest exits 5 when it collects no tests: said out loud, not a failure (CI flags such runs).
 test: setup system-deps browser-deps lint

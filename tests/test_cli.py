@@ -94,6 +94,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return flags
 
 
+@pytest.mark.slow  # the real model
 def test_ingest_summary_rerun_unchanged_and_bad_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -121,6 +122,7 @@ def test_ingest_summary_rerun_unchanged_and_bad_file(
     assert "failed" in captured.err
 
 
+@pytest.mark.slow  # the real model
 def test_ingest_shows_progress_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -134,6 +136,7 @@ def test_ingest_shows_progress_on_stderr(
     assert "1 ingested" in captured.out
 
 
+@pytest.mark.slow  # the real model
 def test_ask_json(built: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", QUESTION, "--json", *built]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -146,6 +149,7 @@ def test_ask_json(built: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert "passages" not in data
 
 
+@pytest.mark.slow  # the real model
 def test_ask_prints_numbered_sources(built: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", QUESTION, *built]) == 0
     out = capsys.readouterr().out
@@ -163,6 +167,7 @@ def test_ask_prints_numbered_sources(built: list[str], capsys: pytest.CaptureFix
     assert all(len(line) <= 100 for line in lines if "://" not in line)  # wrapped
 
 
+@pytest.mark.slow  # the real model
 def test_ask_with_filter_and_history(
     built: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -178,6 +183,7 @@ def test_ask_with_filter_and_history(
     assert all(c["source_id"] == "vng-gemeenten" for c in data["citations"])
 
 
+@pytest.mark.slow  # the real model
 def test_bad_filter_is_a_one_line_error(
     built: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -189,6 +195,7 @@ def test_bad_filter_is_a_one_line_error(
     assert captured.out == ""
 
 
+@pytest.mark.slow  # the real model
 def test_bad_history_file(
     built: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -230,6 +237,7 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "ingest" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # the real model
 def test_sources_lists_documents(built: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sources", *built]) == 0
     out = capsys.readouterr().out
@@ -243,6 +251,7 @@ def test_sources_lists_documents(built: list[str], capsys: pytest.CaptureFixture
     assert {d["doc_id"] for d in docs} == {Path(n).stem for n in DOCS}
 
 
+@pytest.mark.slow  # the real model
 def test_global_flags_before_the_subcommand(
     built: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -554,6 +563,7 @@ def _run(args: list[str], timeout: float = 300) -> subprocess.CompletedProcess[s
     )
 
 
+@pytest.mark.slow  # the real model
 def test_subprocess_ask_json(built: list[str]) -> None:
     proc = _run(["-m", "assistant.cli", "ask", QUESTION, "--json", *built])
     assert proc.returncode == 0, proc.stderr
@@ -576,6 +586,7 @@ def test_subprocess_settings_flags_reach_bench() -> None:
     assert "error: bench ingest builds its own indexes" in proc.stderr, proc.stderr
 
 
+@pytest.mark.slow  # the real model
 def test_ask_does_not_import_heavy_modules(built: list[str]) -> None:
     code = (
         "import sys, json\n"

