@@ -102,12 +102,6 @@ def to_response(answer: Answer) -> Response:
     return Response(response=answer.text, source_nodes=nodes, metadata=metadata)
 
 
-def _default_assistant() -> Assistant:
-    from assistant.core import Assistant
-
-    return Assistant()
-
-
 class NDSRetriever(BaseRetriever):
     """Hybrid retrieval (BM25 + dense, RRF) over the NDS index as a llama-index retriever.
 
@@ -118,15 +112,17 @@ class NDSRetriever(BaseRetriever):
 
     def __init__(
         self,
-        assistant: Assistant | None = None,
+        assistant: Assistant,
         *,
         k: int | None = None,
         filters: Filters | dict[str, Any] | None = None,
         history: Sequence[Message] | None = None,
         callback_manager: CallbackManager | None = None,
     ) -> None:
+        # The Assistant comes in (``Assistant.as_query_engine`` passes itself): this adapter
+        # depends on core only for its type, so core -> llama_index is the one direction.
         super().__init__(callback_manager=callback_manager)
-        self.assistant = assistant if assistant is not None else _default_assistant()
+        self.assistant = assistant
         self.k = _positive_k(k, self.assistant.settings.k)
         self.filters = Filters.coerce(filters)  # a bad key fails here, not at the first query
         self.history = validate_history(history)
