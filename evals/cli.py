@@ -91,7 +91,7 @@ class _Usage(Exception):
 
 
 def compare_main(argv: Sequence[str]) -> int:
-    from evals.records import compare_runs
+    from evals.compare import compare_runs
     from evals.report import compare_html, format_comparison
 
     args = _compare_parser().parse_args(list(argv))
@@ -209,10 +209,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _run_parser().parse_args(argv)
 
     from assistant import NDSError, Settings
-    from evals.baselines import format_table
+    from evals.gate import check_floor, load_floor
+    from evals.golden import ROOT
     from evals.records import split_groups
     from evals.report import SUMMARY_METRICS, fmt, headline, write_csv
-    from evals.runner import ROOT, check_floor, load_floor, run_eval
+    from evals.report import format_baselines as format_table
+    from evals.runner import run_eval
 
     out = args.out or ROOT / "evals" / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
     if args.compare_to:
@@ -262,7 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_csv(result.questions, args.csv)
         print(f"wrote {args.csv}")
     if args.compare_to:
-        from evals.records import compare_runs, load_run
+        from evals.compare import compare_runs
+        from evals.records import load_run
         from evals.report import format_comparison
 
         print()

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from evals.cli import main
-from evals.records import compare_runs, load_run
+from evals.compare import compare_runs
+from evals.records import load_run
 from evals.report import (
     CSV_COLUMNS,
     compare_html,
