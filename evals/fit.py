@@ -40,7 +40,7 @@ import numpy as np
 from assistant.answer_model import MODEL_PATH, AnswerModel, Logistic, forced_refusals, sigmoid
 from assistant.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from evals import metrics as m
-from evals.runner import DEFAULT_GOLDEN, DEFAULT_SPLIT, load_golden, load_split
+from evals.golden import DEFAULT_GOLDEN, DEFAULT_SPLIT, load_golden, load_split
 
 if TYPE_CHECKING:
     from assistant import Assistant

@@ -92,6 +92,8 @@ def faithfulness(llm: Completer, answer: str, contexts: Sequence[str]) -> float 
 def answer_relevance(
     llm: Completer, embedder: Any, question: str, answer: str, n: int = 3
 ) -> float | None:
+    """Mean cosine similarity of the question to ``n`` questions the judge says the answer
+    answers; ``embedder``: anything with ``embed_query`` (an ``Assistant``, an embedder)."""
     reply = llm.complete(RELEVANCE_PROMPT.format(n=n, answer=answer))
     questions = [
         str(q) for q in parse_json(str(getattr(reply, "text", reply))).get("questions") or []
@@ -128,7 +130,7 @@ def judge_records(
         try:
             record["metrics"]["faithfulness"] = faithfulness(llm, answer.text, contexts)
             record["metrics"]["answer_relevance"] = answer_relevance(
-                llm, bot.embedder, record["question"], answer.text
+                llm, bot, record["question"], answer.text
             )
         except Exception as exc:  # one bad reply should not end the run
             errors += 1

@@ -1,7 +1,9 @@
 """Run the golden questions through the real pipeline and score them.
 
-Only the public API is used (``Assistant.ask`` / ``Assistant.retrieve`` / ``Assistant.documents``);
-the index manifest is read from ``bot.reader.manifest`` when present (a public attribute).
+Only the public API of :class:`assistant.Assistant` is used: ``ask``, ``retrieve`` (also
+``mode="bm25"|"dense"`` for the baselines), ``index_info`` (the run's provenance),
+``embed_query`` and ``chroma_collection``. Scoring is :mod:`evals.scoring`, the reports
+:mod:`evals.report`.
 
 >>> from evals import run_eval                                   # doctest: +SKIP
 >>> result = run_eval(limit=10, out_dir="evals/runs/try")         # doctest: +SKIP
@@ -12,193 +14,32 @@ the index manifest is read from ``bot.reader.manifest`` when present (a public a
 from __future__ import annotations
 
 import dataclasses
-import json
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant import Settings
-from evals import metrics as m
-
-# Re-exported: these lived here before the records and the reports got their own modules, and
-# callers (tests, benchmarks, evals.baselines, evals.cli) import them from the runner.
-from evals.records import (  # noqa: F401
-    COMPARE_METRICS,
-    HIGHER_IS_BETTER,
-    KS,
-    MAIN_METRICS,
-    PER_QUESTION_METRICS,
+from evals.golden import DEFAULT_GOLDEN, ROOT, load_golden, load_split
+from evals.records import EvalResult
+from evals.report import write_reports
+from evals.scoring import (
     RETRIEVAL_K,
-    SPLITS,
-    EvalResult,
-    aggregate,
-    compare_runs,
     failures_of,
-    group_by,
-    is_failure,
-    load_run,
-    split_groups,
+    score_question,
     summarize,
-)
-from evals.report import (  # noqa: F401
-    BASELINE_COLUMNS,
-    SUMMARY_METRICS,
-    TABLE_METRICS,
-    baselines_markdown,
-    fmt,
-    format_comparison,
-    plots,
-    reliability,
-    report_html,
-    report_markdown,
-    write_reports,
 )
 
 if TYPE_CHECKING:
-    from assistant import Assistant, Passage
+    from assistant import Assistant
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_GOLDEN = Path(__file__).resolve().parent / "golden.jsonl"
-# The fixed tune/test split of the golden set (evals/README.md, "Tune and test").
-DEFAULT_SPLIT = Path(__file__).resolve().parent / "split.json"
 # Settings fields never written to a run folder.
 SECRET_FIELDS = {"llm_api_key", "chat_users", "chat_users_file"}
 
 
-# -- golden set ----------------------------------------------------------------------------------
-
-
-def load_golden(path: str | Path | None = None) -> list[dict[str, Any]]:
-    """The golden questions (one JSON object per line; blank lines skipped)."""
-    p = Path(path) if path else DEFAULT_GOLDEN
-    rows = []
-    for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{p}:{lineno}: invalid JSON: {exc}") from exc
-    return rows
-
-
-def load_split(path: str | Path | None = None) -> dict[str, str]:
-    """Question id -> ``"test"`` or ``"tune"``, from ``evals/split.json``.
-
-    A question in neither list (another golden file, say) gets no split and counts only in
-    the overall figures.
-    """
-    p = Path(path) if path else DEFAULT_SPLIT
-    if not p.exists():
-        return {}
-    data = json.loads(p.read_text(encoding="utf-8"))
-    out: dict[str, str] = {}
-    for part in SPLITS:
-        for qid in data.get(part, []):
-            if qid in out:
-                raise ValueError(f"{p}: question {qid} is in both tune and test")
-            out[qid] = part
-    return out
-
-
-# -- per question --------------------------------------------------------------------------------
-
-
-def evidence_hits(text: str, source_id: str, evidence: Sequence[dict[str, str]]) -> list[int]:
-    """Indices of the evidence items that a passage (of ``source_id``) holds."""
-    return [
-        i
-        for i, e in enumerate(evidence)
-        if e["source"] == source_id and m.passage_has_evidence(text, e["quote"])
-    ]
-
-
-def retrieval_scores(
-    passages: Sequence[Passage], evidence: Sequence[dict[str, str]]
-) -> tuple[list[dict[str, Any]], dict[str, float | None]]:
-    """Per-passage relevance and the retrieval metrics for one question."""
-    rows: list[dict[str, Any]] = []
-    hits: list[list[int]] = []
-    for rank, p in enumerate(passages, start=1):
-        h = evidence_hits(p.text, p.source_id, evidence)
-        hits.append(h)
-        rows.append(
-            {
-                "rank": rank,
-                "chunk_id": p.chunk_id,
-                "source_id": p.source_id,
-                "score": p.score,
-                "relevant": bool(h),
-                "evidence": h,
-            }
-        )
-    scores: dict[str, float | None] = {}
-    if evidence:
-        relevant = [bool(h) for h in hits]
-        for k in KS:
-            scores[f"recall@{k}"] = m.recall_at_k(hits, len(evidence), k)
-        scores["mrr"] = m.mrr(relevant[:RETRIEVAL_K])
-        scores["ndcg@10"] = m.ndcg_at_k(relevant, RETRIEVAL_K, n_relevant=len(evidence))
-    return rows, scores
-
-
-def score_question(
-    q: dict[str, Any],
-    answer: Any,
-    passages: Sequence[Passage],
-    *,
-    retrieval_seconds: float,
-    wall_seconds: float,
-) -> dict[str, Any]:
-    """The record of one question: what was retrieved and cited, the answer, its metrics."""
-    evidence = list(q.get("evidence") or [])
-    answerable = bool(q.get("answerable", True))
-    retrieved, scores = retrieval_scores(passages, evidence)
-    citations = [
-        {
-            "source_id": c.source_id,
-            "chunk_id": c.chunk_id,
-            "quote": c.quote,
-            "passage": c.passage,
-        }
-        for c in answer.citations
-    ]
-    for c in citations:
-        c["holds_evidence"] = m.citation_supported(c, evidence) if evidence else False
-    refused = bool(answer.refused)
-    result: dict[str, float | None] = dict(scores)
-    result["refusal_correct"] = float(refused != answerable)
-    if answerable:
-        result["citation_precision"] = m.citation_precision(citations, evidence)
-        result["citation_recall"] = m.citation_recall(citations, evidence)
-        result["evidence_cited"] = m.evidence_cited(citations, evidence)
-        result["token_f1"] = m.token_f1(answer.text, q.get("answer", ""))
-        result["reference_recall"] = m.reference_recall(answer.text, q.get("answer", ""))
-    latency = float(answer.seconds or 0.0) or wall_seconds
-    return {
-        "id": q["id"],
-        "type": q.get("type", ""),
-        "language": q.get("language", ""),
-        "answerable": answerable,
-        "question": q["question"],
-        "history": q.get("history") or [],
-        "reference": q.get("answer", ""),
-        "evidence": evidence,
-        "answer": answer.text,
-        "refused": refused,
-        # The answer model's P(the sources answer the question), for the calibration plot.
-        "confidence": getattr(answer, "confidence", None),
-        "citations": [{k: v for k, v in c.items() if k != "passage"} for c in citations],
-        "retrieved": retrieved,
-        "latency": round(latency, 4),
-        "retrieval_latency": round(retrieval_seconds, 4),
-        "metrics": result,
-    }
-
-
-# -- run metadata --------------------------------------------------------------------------------
+# -- provenance ----------------------------------------------------------------------------------
 
 
 def git_commit(cwd: Path = ROOT) -> str | None:
@@ -218,20 +59,11 @@ def settings_dump(settings: Settings) -> dict[str, Any]:
 
 
 def index_info(bot: Assistant) -> dict[str, Any]:
-    """The index manifest (``bot.reader.manifest``, when the reader exposes it) and its size."""
-    info: dict[str, Any] = {}
-    manifest = getattr(getattr(bot, "reader", None), "manifest", None)
-    if manifest is not None:
-        if dataclasses.is_dataclass(manifest) and not isinstance(manifest, type):
-            info = dataclasses.asdict(manifest)
-        short = getattr(manifest, "short_id", None)
-        if short:
-            info["short_id"] = short
+    """The index's manifest and size (``Assistant.index_info()``), for the run's provenance."""
     try:
-        info["documents"] = len(bot.documents())
+        return dataclasses.asdict(bot.index_info())
     except Exception as exc:  # the run should still report what it can
-        info["documents_error"] = f"{type(exc).__name__}: {exc}"
-    return info
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -329,37 +161,3 @@ def run_eval(
         result.out_dir = Path(out_dir)
         write_reports(result, result.out_dir, compare_to=compare_to)
     return result
-
-
-# -- the regression gate -------------------------------------------------------------------------
-
-
-def load_floor(path: str | Path | None = None) -> dict[str, Any]:
-    p = Path(path) if path else Path(__file__).resolve().parent / "floor.json"
-    return dict(json.loads(p.read_text(encoding="utf-8")))
-
-
-def check_floor(metrics: dict[str, Any], floor: dict[str, Any]) -> list[str]:
-    """The metrics that miss the floor, as messages (empty: the gate passes).
-
-    ``metrics`` is an overall metrics dict (or a full ``EvalResult.metrics`` with
-    ``"overall"``); ``floor`` is ``{"metrics": {name: {"min": x} | {"max": x}}}`` (the
-    contents of ``evals/floor.json``) or that inner mapping. With ``"split": "test"`` in the
-    floor, the gate reads that split's figures (the held-out questions), when the run has it.
-    """
-    overall = metrics.get("overall", metrics)
-    part = floor.get("split")
-    if part and part in metrics.get("by_split", {}):
-        overall = metrics["by_split"][part]
-    rules = floor.get("metrics", floor)
-    failures = []
-    for name, rule in rules.items():
-        value = overall.get(name)
-        if value is None:
-            failures.append(f"{name}: missing from the run")
-            continue
-        if "min" in rule and value < rule["min"]:
-            failures.append(f"{name}: {value:.3f} < floor {rule['min']:.3f}")
-        if "max" in rule and value > rule["max"]:
-            failures.append(f"{name}: {value:.3f} > ceiling {rule['max']:.3f}")
-    return failures

@@ -8,8 +8,8 @@ from typing import Any
 
 from assistant import Passage
 from assistant.types import Answer, Citation
-from evals.records import EvalResult, failures_of, summarize
-from evals.runner import score_question
+from evals.records import EvalResult
+from evals.scoring import failures_of, score_question, summarize
 
 GOOD = Passage("nds-prioriteiten", "nds:1", "De NDS kent zes prioriteiten voor de overheid.", 0.9)
 OTHER = Passage("vng-positie", "vng:4", "Gemeenten vragen om meer samenhang | en regie.", 0.5)

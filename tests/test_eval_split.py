@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from assistant import Answer, Settings
-from evals.runner import check_floor, load_golden, load_split, run_eval
+from evals.gate import check_floor
+from evals.golden import load_golden, load_split
+from evals.runner import run_eval
 
 
 class FakeAssistant:
