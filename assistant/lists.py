@@ -130,20 +130,13 @@ def _offset(p: Passage) -> int | None:
     return int(start) if isinstance(start, int) else None
 
 
-def _gap(before: str, n: int, after: Passage) -> str:
-    """The ``n`` whitespace characters chunking left out before the chunk ``after``: as ingest
-    recorded them (``gap_before``), else a guess from the text around them (indexes built
-    before ingest recorded them)."""
+def _gap(n: int, after: Passage) -> str:
+    """The ``n`` whitespace characters chunking left out before the chunk ``after``, as ingest
+    recorded them (``gap_before``; catalog migration 2 re-chunks documents from before it did).
+    A gap it never records (longer than the chunker's limit) reads as blank lines."""
     recorded = after.metadata.get("gap_before")
     if isinstance(recorded, str) and len(recorded) == n:
         return recorded
-    last = before[before.rfind("\n") + 1 :]
-    indent = len(last) - len(last.lstrip(" "))
-    starts_block = bool(_ITEM.match(after.text) or _NUMBERED.match(after.text))
-    if n == 1:  # a sentence boundary inside a paragraph or item, or a line break
-        return "\n" if starts_block or _HEADING.match(after.text) else " "
-    if indent and not starts_block and n in (indent + 1, indent + 2):  # an item continues
-        return "\n" * (n - indent) + " " * indent
     return "\n" * n
 
 
@@ -165,7 +158,7 @@ def _stitch(section: Sequence[Passage], passage: Passage) -> tuple[str, int, lis
     for p in run:
         start = _offset(p) or 0
         if start > covered:
-            text += _gap(text, start - covered, p)
+            text += _gap(start - covered, p)
             covered = start
         end = start + len(p.text)
         if end > covered:

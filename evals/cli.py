@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from index.settings import Settings
 
 PATH = click.Path(path_type=Path)
+# Options that several eval commands take, declared once.
+GOLDEN_OPTION = click.option(
+    "--golden", type=PATH, help="golden JSONL (default: evals/golden.jsonl)"
+)
 
 
 class _Usage(Exception):
@@ -70,7 +74,7 @@ def eval_group() -> None:
     help="Score the assistant on the golden questions (see evals/README.md). Use "
     "`nds-assistant eval compare RUN_A RUN_B` to compare two runs.",
 )
-@click.option("--golden", type=PATH, help="golden JSONL (default: evals/golden.jsonl)")
+@GOLDEN_OPTION
 @click.option("--answerer", type=click.Choice(["extractive", "llm"]), help="override NDS_ANSWERER")
 @click.option("--out", type=PATH, help="run folder (default: evals/runs/<date-time>)")
 @click.option("--limit", type=int, help="only the first N questions")
@@ -260,7 +264,7 @@ def report_command(run_dir: Path, out: Path | None) -> int:
     help="Fit the answer model on the tune split (cross-validated by question) and write it "
     "(default: the package's assistant/answer_model.json).",
 )
-@click.option("--golden", type=PATH, help="golden JSONL (default: evals/golden.jsonl)")
+@GOLDEN_OPTION
 @click.option("--split", type=PATH, help="split file (default: evals/split.json)")
 @click.option("--out", type=PATH, help="model file to write")
 @settings_options

@@ -255,17 +255,6 @@ def test_chunks_joined_at_their_recorded_gaps_give_the_document_back(
         assert all(c.passage.text[c.start : c.end] == c.text for c in found.items)
 
 
-def test_without_recorded_gaps_a_space_between_sentences_is_guessed() -> None:
-    """Indexes built before ingest recorded the gaps: a one-character gap inside an item is a
-    space, so the list is not cut into pieces."""
-    passages = _chunked(_two_sentence_items())
-    old = [Passage(p.source_id, p.chunk_id, p.text, 0.0, {**p.metadata}) for p in passages]
-    for p in old:
-        p.metadata.pop("gap_before", None)
-    (found,) = source_lists(old[1], 0, old)
-    assert len(found.items) == 6
-
-
 def test_a_missing_chunk_before_the_passage_does_not_hide_its_list() -> None:
     doc = "Intro tekst hier.\n\n" + " " * 40 + "code\n\nDe doelen:\n\n- Cloud\n- Data\n- AI\n"
     cut = doc.index("code")

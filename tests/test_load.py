@@ -44,14 +44,6 @@ def _load_error(path: Path, **kwargs: int) -> LoadError:
     return info.value
 
 
-def test_index_load_still_offers_the_loaders() -> None:
-    """Code written against the old module keeps working."""
-    import index.load
-
-    assert index.load.load_file is load_file and index.load.LOADERS is index.loaders.LOADERS
-    assert index.load.iter_source_files is iter_source_files
-
-
 def test_doctests() -> None:
     for module in (index.loaders, index.loaders.markdown, index.loaders.text):
         result = doctest.testmod(module)
