@@ -189,4 +189,5 @@ class Filters:
         date = str(doc.get("date") or "")
         if self.date_from and (not date or date < self.date_from):
             return False
-        return not (self.date_to and (not date or date > self.date_to))
+        # A month or year as the end includes all of it: compare that many characters.
+        return not (self.date_to and (not date or date[: len(self.date_to)] > self.date_to))

@@ -99,3 +99,21 @@ def test_cli_ask_with_a_bad_date_is_a_one_line_error(
     captured = capsys.readouterr()
     assert captured.err.startswith("error: invalid date_from 'gisteren': use an ISO date")
     assert len(captured.err.strip().splitlines()) == 1 and captured.out == ""
+
+
+@pytest.mark.parametrize(
+    ("date_to", "doc_date", "passes"),
+    [
+        ("2025-07", "2025-07-31", True),  # a month as the end includes the whole month
+        ("2025-07", "2025-07-01", True),
+        ("2025-07", "2025-08-01", False),
+        ("2025", "2025-12-31", True),
+        ("2025", "2026-01-01", False),
+        ("2025-07-01", "2025-07-01", True),
+        ("2025-07-01", "2025-07-02", False),
+    ],
+)
+def test_date_to_includes_the_whole_month_or_year_it_names(
+    date_to: str, doc_date: str, passes: bool
+) -> None:
+    assert Filters(date_to=date_to).matches({"date": doc_date}) is passes
