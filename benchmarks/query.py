@@ -1,6 +1,6 @@
 """Query benchmark: warm ``retrieve`` and ``ask`` latency, and the CLI's cold start.
 
-    python -m benchmarks.query [--index DIR] [--repeats N] [--json PATH]
+    nds-assistant bench query [--index DIR] [--repeats N] [--json PATH]
 
 Uses the golden questions as the workload and an existing index (``make ingest`` builds the
 default one). Figures are min/median/max over repeats of the per-question p50/p95.
@@ -10,7 +10,6 @@ imported.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
@@ -93,18 +92,12 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.query", description=__doc__)
-    parser.add_argument("--index", type=Path, default=Path(".nds/index"))
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--json", type=Path, default=None)
-    args = parser.parse_args(argv)
-    result = run(args.index, args.repeats, settings)
+def run_cli(
+    index: Path, repeats: int, json_path: Path | None, settings: Settings | None = None
+) -> int:
+    """``bench query``: the table on stdout, the results also to ``json_path``."""
+    result = run(index, repeats, settings)
     print(table(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    if json_path:
+        json_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """Scale benchmark: the index at 307 (the real corpus), 10k and 100k chunks.
 
-    python -m benchmarks.scale [--sizes 307,10000,100000] [--repeats N] [--json PATH] [--plot PATH]
+    nds-assistant bench scale [--sizes 307,10000,100000] [--repeats N] [--json PATH] [--plot PATH]
 
 Synthetic corpora are generated from the real one by recombining its sentences, so BM25 and the
 vectors see realistic Dutch policy text. Each index holds the real corpus (so the golden questions
@@ -32,7 +32,6 @@ table and the plot); this module runs them.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import statistics
@@ -52,7 +51,7 @@ from benchmarks.scale_corpus import (
 from benchmarks.scale_measure import measure, measure_in_subprocess
 from benchmarks.scale_report import GOALS, plot, power_law, table
 
-__all__ = ["CACHE", "GOALS", "PLOT", "main", "plot", "real_index", "run", "table"]
+__all__ = ["CACHE", "GOALS", "PLOT", "measure_cli", "plot", "real_index", "run", "run_cli", "table"]
 
 from index.runtime import configure
 
@@ -128,38 +127,30 @@ def run(
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.scale",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--sizes", default="307,10000,100000", help="chunk counts, comma-separated")
-    parser.add_argument("--repeats", type=int, default=3, help="repeats of the retrieve pass")
-    parser.add_argument("--ask-repeats", type=int, default=None, help="default: --repeats")
-    parser.add_argument("--questions", type=int, default=None, help="use N golden questions")
-    parser.add_argument("--sentences", type=int, default=None, help="limit the sentence pool")
-    parser.add_argument("--cache", type=Path, default=CACHE)
-    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    parser.add_argument("--plot", type=Path, default=None, help="write the latency plot here")
-    parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    ask_repeats = args.ask_repeats or args.repeats
-    if args.measure:
-        print(json.dumps(measure(args.measure, args.repeats, ask_repeats, args.questions)))
-        return 0
-    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
-    result = run(sizes, args.repeats, ask_repeats, args.cache, args.sentences, args.questions)
-    print(table(result))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        print(f"Wrote {args.json}")
-    if args.plot:
-        plot(result, args.plot)
-        print(f"Wrote {args.plot}")
+def measure_cli(index_dir: Path, repeats: int, ask_repeats: int, questions: int | None) -> int:
+    """``bench scale --measure DIR`` (hidden), run by ``measure_in_subprocess``: one JSON line."""
+    print(json.dumps(measure(index_dir, repeats, ask_repeats, questions)))
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def run_cli(
+    sizes: list[int],
+    repeats: int,
+    ask_repeats: int | None,
+    questions: int | None,
+    sentences: int | None,
+    cache: Path,
+    json_path: Path | None,
+    plot_path: Path | None,
+) -> int:
+    """``bench scale``: the table on stdout, the results and the plot also to the given files."""
+    result = run(sizes, repeats, ask_repeats or repeats, cache, sentences, questions)
+    print(table(result))
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"Wrote {json_path}")
+    if plot_path:
+        plot(result, plot_path)
+        print(f"Wrote {plot_path}")
+    return 0

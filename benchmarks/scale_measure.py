@@ -1,5 +1,5 @@
 """The scale benchmark's measurement of one index, run in a fresh process so that its peak
-memory is the index's (``python -m benchmarks.scale --measure DIR``)."""
+memory is the index's (``python -m benchmarks scale --measure DIR``)."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def measure_in_subprocess(
     env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     cmd = [
-        sys.executable, "-m", "benchmarks.scale", "--measure", str(index_dir),
+        sys.executable, "-m", "benchmarks", "scale", "--measure", str(index_dir),
         "--repeats", str(repeats), "--ask-repeats", str(ask_repeats),
     ]  # fmt: skip
     if limit:

@@ -470,19 +470,19 @@ def test_bench_query_gets_the_settings_and_the_others_refuse_them(
 ) -> None:
     import benchmarks.query
 
-    calls: list[tuple[list[str], object]] = []
+    calls: list[tuple[object, ...]] = []
 
-    def fake_main(argv: list[str], settings: object = None) -> int:
-        calls.append((argv, settings))
+    def fake_run_cli(*args: object) -> int:
+        calls.append(args)
         return 7
 
-    monkeypatch.setattr(benchmarks.query, "main", fake_main)
+    monkeypatch.setattr(benchmarks.query, "run_cli", fake_run_cli)
     before = dict(os.environ)
     index = str(tmp_path / "idx")
     assert main(["--index", index, "bench", "query", "--repeats", "1"]) == 7
     assert main(["bench", "query", "--repeats", "1", "--index", index]) == 7
-    for argv, settings in calls:
-        assert argv == ["--index", index, "--repeats", "1"]
+    for index_dir, repeats, json_path, settings in calls:
+        assert (str(index_dir), repeats, json_path) == (index, 1, None)
         assert isinstance(settings, Settings) and str(settings.index_dir) == index
     assert dict(os.environ) == before
 
@@ -507,6 +507,120 @@ def test_bench_alone_runs_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     assert main(["bench"]) == 3
     assert benchmarks.cli.main(["--quick"]) == 3  # python -m benchmarks --quick
     assert runs == [True, False, True]
+
+
+BENCH_OPTIONS = {
+    "ingest": ["--repeats", "--json", "--no-server", "--server-docs"],
+    "query": ["--index", "--embedder", "--repeats", "--json"],
+    "baseline": ["--repeats", "--questions", "--cache", "--json"],
+    "scale": [
+        "--sizes", "--repeats", "--ask-repeats", "--questions", "--sentences", "--cache",
+        "--json", "--plot",
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(BENCH_OPTIONS))
+def test_bench_help_lists_the_options(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", name, "--help"]) == 0
+    out = capsys.readouterr().out
+    options = {line.split()[0] for line in out.split("Options:")[1].splitlines() if line.strip()}
+    assert set(BENCH_OPTIONS[name]) <= options, out
+    assert "--measure" not in out  # scale's internal re-run of itself stays hidden
+    assert f"nds-assistant bench {name} [" in out  # the module's docstring, its usage line
+
+
+@pytest.mark.parametrize("name", list(BENCH_OPTIONS))
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--repeats", "x"], "Invalid value for '--repeats': 'x' is not a valid integer range"),
+        (["--repeats", "0"], "Invalid value for '--repeats': 0 is not in the range x>=1"),
+        (["--bogus"], "No such option '--bogus'"),
+    ],
+)
+def test_bench_bad_value_is_one_line(
+    name: str, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["bench", name, *args]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    # The usage line, then the one error line.
+    assert err.splitlines() == [
+        f"usage: nds-assistant bench {name} [OPTIONS]",
+        f"error: {message} (see 'nds-assistant bench {name} --help')",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "function", "expected"),
+    [
+        (["ingest"], "ingest.run_cli", (None, None, False, None)),
+        (
+            ["ingest", "--repeats", "2", "--json", "o.json", "--no-server", "--server-docs", "3"],
+            "ingest.run_cli",
+            (2, Path("o.json"), True, 3),
+        ),
+        (["baseline"], "baseline.run_cli", (3, None, "CACHE", None)),
+        (
+            ["baseline", "--repeats", "1", "--questions", "5", "--cache", "c", "--json", "b.json"],
+            "baseline.run_cli",
+            (1, 5, Path("c"), Path("b.json")),
+        ),
+        (
+            ["scale"],
+            "scale.run_cli",
+            ([307, 10_000, 100_000], 3, None, None, None, "CACHE", None, None),
+        ),
+        (
+            [
+                "scale",
+                "--sizes",
+                "2000, 307,2000",
+                "--repeats",
+                "2",
+                "--ask-repeats",
+                "1",
+                "--questions",
+                "20",
+                "--sentences",
+                "300",
+                "--cache",
+                "c",
+                "--json",
+                "s.json",
+                "--plot",
+                "p.png",
+            ],
+            "scale.run_cli",
+            ([307, 2000], 2, 1, 20, 300, Path("c"), Path("s.json"), Path("p.png")),
+        ),
+        (
+            ["scale", "--measure", "idx", "--repeats", "2", "--questions", "4"],
+            "scale.measure_cli",
+            (Path("idx"), 2, 2, 4),
+        ),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) and v and isinstance(v[0], str) else None,
+)
+def test_bench_options_reach_the_function(
+    argv: list[str], function: str, expected: tuple[object, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    from benchmarks.common import CACHE
+
+    module_name, attr = function.split(".")
+    module = importlib.import_module(f"benchmarks.{module_name}")
+    calls: list[tuple[object, ...]] = []
+
+    def fake(*args: object) -> int:
+        calls.append(args)
+        return 5
+
+    monkeypatch.setattr(module, attr, fake)
+    assert main(["bench", *argv]) == 5
+    assert calls == [tuple(CACHE if v == "CACHE" else v for v in expected)]
 
 
 @pytest.mark.parametrize(
