@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -148,3 +149,7 @@ def run_cli(repeats: int, questions: int | None, cache: Path, json_path: Path | 
         json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         print(f"Wrote {json_path}")
     return 0
+
+
+if __name__ == "__main__":  # the options live in the one CLI now
+    sys.exit("run it as: nds-assistant bench baseline [OPTIONS] (or python -m benchmarks baseline)")

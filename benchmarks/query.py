@@ -101,3 +101,7 @@ def run_cli(
     if json_path:
         json_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return 0
+
+
+if __name__ == "__main__":  # the options live in the one CLI now
+    sys.exit("run it as: nds-assistant bench query [OPTIONS] (or python -m benchmarks query)")

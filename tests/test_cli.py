@@ -744,3 +744,11 @@ def test_console_script_bad_input_has_no_traceback(tmp_path: Path) -> None:
         )
         assert proc.returncode == 2, (args, proc.stderr)
         assert expected in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("name", ["query", "ingest", "baseline", "scale"])
+def test_running_a_benchmark_module_directly_says_where_it_went(name: str) -> None:
+    proc = _run(["-m", f"benchmarks.{name}", "--help"])
+    assert proc.returncode == 1
+    assert f"nds-assistant bench {name}" in proc.stderr
+    assert "Traceback" not in proc.stderr
