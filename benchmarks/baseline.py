@@ -20,14 +20,13 @@ taken within each repeat. Quality beside it: recall@5 (and MRR) from the eval ru
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import CACHE, golden_questions, percentile, real_index
+from benchmarks.common import CACHE, golden_questions, percentile, real_index, write_json
 from index.runtime import configure
 
 configure()  # offline hub, no telemetry
@@ -145,8 +144,7 @@ def run_cli(repeats: int, questions: int | None, cache: Path, json_path: Path | 
     result = run(repeats, cache, questions)
     print(table(result))
     if json_path:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        write_json(json_path, result)
         print(f"Wrote {json_path}")
     return 0
 

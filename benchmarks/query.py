@@ -10,7 +10,6 @@ imported.
 
 from __future__ import annotations
 
-import json
 import statistics
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks.common import golden_questions, percentile
+from benchmarks.common import golden_questions, percentile, write_json
 from index.runtime import configure
 
 configure()  # offline hub, no telemetry
@@ -99,7 +98,7 @@ def run_cli(
     result = run(index, repeats, settings)
     print(table(result))
     if json_path:
-        json_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
+        write_json(json_path, result)
     return 0
 
 

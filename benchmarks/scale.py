@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import CACHE, ROOT, machine, real_index
+from benchmarks.common import CACHE, ROOT, machine, real_index, write_json
 from benchmarks.scale_corpus import (
     build_index,
     cache_sentences,
@@ -147,8 +147,7 @@ def run_cli(
     result = run(sizes, repeats, ask_repeats or repeats, cache, sentences, questions)
     print(table(result))
     if json_path:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        write_json(json_path, result)
         print(f"Wrote {json_path}")
     if plot_path:
         plot(result, plot_path)

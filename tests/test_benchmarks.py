@@ -71,3 +71,11 @@ def test_benchmarks_share_the_evaluation_percentile() -> None:
     assert doctest.testmod(benchmarks.common).failed == 0
     subset = golden_questions(10)
     assert len(subset) == 10 and all("question" in q for q in subset)
+
+
+def test_write_json_makes_the_folder_and_ends_with_a_newline(tmp_path: Path) -> None:
+    from benchmarks.common import write_json
+
+    path = tmp_path / "new" / "r.json"
+    write_json(path, {"ask_p50_ms": 35.9})
+    assert path.read_text(encoding="utf-8") == '{\n  "ask_p50_ms": 35.9\n}\n'
